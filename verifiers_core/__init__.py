@@ -1,0 +1,68 @@
+"""verifiers-core: rule-based rewards for GRPO, installed with pip and selected by name.
+
+>>> import verifiers_core
+>>> sorted(r.name for r in verifiers_core.list_rewards() if r.status == "ok")  # doctest: +SKIP
+['accuracy', 'code', 'format', ...]
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    AmbiguousRewardError,
+    DuplicateRewardError,
+    MissingColumnError,
+    PluginError,
+    RewardContractError,
+    RewardParamError,
+    RewardSelectionError,
+    UnknownRewardError,
+    VerifiersCoreError,
+)
+from .hookspecs import hookimpl
+from .params import Param
+from .registry import (
+    PluginLoadWarning,
+    Registry,
+    RewardInfo,
+    RewardSpec,
+    get_registry,
+    get_reward,
+    list_rewards,
+    set_registry,
+)
+from .reward import AsyncReward, Batch, CallableReward, Reward
+from .selection import ResolvedRewards, RewardChoice, select_rewards
+from .text import completion_text, final_answer
+
+__all__ = [
+    "AmbiguousRewardError",
+    "AsyncReward",
+    "ResolvedRewards",
+    "RewardChoice",
+    "select_rewards",
+    "Batch",
+    "CallableReward",
+    "DuplicateRewardError",
+    "MissingColumnError",
+    "Param",
+    "PluginError",
+    "PluginLoadWarning",
+    "Registry",
+    "Reward",
+    "RewardContractError",
+    "RewardInfo",
+    "RewardParamError",
+    "RewardSelectionError",
+    "RewardSpec",
+    "UnknownRewardError",
+    "VerifiersCoreError",
+    "completion_text",
+    "final_answer",
+    "get_registry",
+    "get_reward",
+    "hookimpl",
+    "list_rewards",
+    "set_registry",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,234 @@
+"""Choosing rewards: names, aligned weights and parameters, from the command line or from YAML.
+
+The same selection is accepted everywhere (``score``, the trainer, Python)::
+
+    --rewards accuracy,format --reward-weights 1,0.5 --reward-arg accuracy.timeout=2
+
+or in YAML::
+
+    rewards:
+      - {name: accuracy, weight: 1.0, args: {timeout: 2}}
+      - format
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import RewardSelectionError
+from .registry import Registry, get_registry
+from .reward import Reward
+
+
+@dataclass
+class RewardChoice:
+    """One selected reward: its name as the user wrote it, its weight and its raw arguments."""
+
+    name: str
+    weight: float = 1.0
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ResolvedRewards:
+    """Built rewards with their weights, in selection order.
+
+    >>> from verifiers_core.testing import isolated_registry
+    >>> ResolvedRewards([], []).names
+    []
+    """
+
+    rewards: list[Reward]
+    weights: list[float]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.__name__ for r in self.rewards]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """What was resolved, for ``run.json``: name, plugin, version, parameters and weight."""
+        out = []
+        for reward, weight in zip(self.rewards, self.weights):
+            spec = getattr(reward, "spec", None)
+            row = spec.to_dict() if spec is not None else {"name": reward.__name__}
+            row["weight"] = weight
+            out.append(row)
+        return out
+
+
+def split_names(names: str | Sequence[str]) -> list[str]:
+    """Split ``"accuracy, format"`` (or a list of such strings) into names.
+
+    >>> split_names("accuracy, format"), split_names(["a,b", "c"])
+    (['accuracy', 'format'], ['a', 'b', 'c'])
+    """
+    parts = [names] if isinstance(names, str) else list(names)
+    out = [n.strip() for part in parts for n in str(part).split(",")]
+    if any(not n for n in out):
+        raise RewardSelectionError(f"empty reward name in {names!r}")
+    return out
+
+
+def parse_weights(weights: str | Sequence[Any] | None, count: int) -> list[float]:
+    """Weights aligned with ``count`` rewards; ``None`` means 1.0 each.
+
+    >>> parse_weights("1,0.5", 2), parse_weights(None, 3)
+    ([1.0, 0.5], [1.0, 1.0, 1.0])
+    >>> parse_weights("1", 2)
+    Traceback (most recent call last):
+    ...
+    verifiers_core.errors.RewardSelectionError: 1 reward weights given for 2 rewards; give one weight per reward, in the same order
+    """
+    if weights is None:
+        return [1.0] * count
+    items = split_names(weights) if isinstance(weights, str) else list(weights)
+    if len(items) != count:
+        raise RewardSelectionError(
+            f"{len(items)} reward weights given for {count} rewards; give one weight per reward, in the same order"
+        )
+    out = []
+    for i, item in enumerate(items):
+        try:
+            value = float(item)
+        except (TypeError, ValueError):
+            raise RewardSelectionError(f"reward weight {i + 1} is {item!r}, not a number") from None
+        out.append(value)
+    return out
+
+
+def parse_reward_args(pairs: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Parse ``NAME.KEY=VALUE`` pairs into ``{NAME: {KEY: value}}``; values are YAML scalars.
+
+    >>> parse_reward_args(["accuracy.timeout=2", "math/accuracy.box_required=true", "code.lang=cpp"])
+    {'accuracy': {'timeout': '2'}, 'math/accuracy': {'box_required': 'true'}, 'code': {'lang': 'cpp'}}
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, sep, value = str(pair).partition("=")
+        name, dot, param = key.strip().rpartition(".")
+        if not sep or not dot or not name or not param:
+            raise RewardSelectionError(
+                f"reward argument {pair!r} must look like NAME.KEY=VALUE, e.g. accuracy.timeout=2"
+            )
+        # Kept as text: each parameter reads it as a YAML scalar of its own type.
+        out.setdefault(name, {})[param] = value
+    return out
+
+
+def choices_from_config(config: Any) -> list[RewardChoice]:
+    """Read the ``rewards:`` list of a YAML config (already loaded, or a YAML string).
+
+    Entries are a name, or a mapping with ``name`` and optional ``weight`` and ``args``.
+
+    >>> choices_from_config("rewards: [{name: code, weight: 0.5, args: {timeout: 2}}, format]")
+    [RewardChoice(name='code', weight=0.5, args={'timeout': 2}), RewardChoice(name='format', weight=1.0, args={})]
+    """
+    if isinstance(config, str):
+        try:
+            config = yaml.safe_load(config)
+        except yaml.YAMLError as exc:
+            raise RewardSelectionError(f"reward config is not valid YAML: {exc}") from None
+    items = config.get("rewards") if isinstance(config, Mapping) else config
+    if not isinstance(items, list) or not items:
+        raise RewardSelectionError("reward config needs a non-empty list under 'rewards:'")
+    out = []
+    for i, item in enumerate(items):
+        where = f"rewards[{i}]"
+        if isinstance(item, str):
+            out.append(RewardChoice(item))
+            continue
+        if not isinstance(item, Mapping) or "name" not in item:
+            raise RewardSelectionError(f"{where} must be a name or a mapping with 'name', got {item!r}")
+        extra = set(item) - {"name", "weight", "args"}
+        if extra:
+            raise RewardSelectionError(
+                f"{where} has unknown keys {sorted(extra)}; allowed: name, weight, args"
+            )
+        weight = item.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            raise RewardSelectionError(f"{where} ({item['name']}): weight must be a number, got {weight!r}")
+        args = item.get("args") or {}
+        if not isinstance(args, Mapping):
+            raise RewardSelectionError(f"{where} ({item['name']}): args must be a mapping, got {args!r}")
+        out.append(RewardChoice(str(item["name"]), float(weight), dict(args)))
+    return out
+
+
+def make_choices(
+    names: str | Sequence[str],
+    weights: str | Sequence[Any] | None = None,
+    reward_args: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
+) -> list[RewardChoice]:
+    """Combine the command-line forms into choices; each ``NAME`` of an argument must be selected.
+
+    >>> make_choices("accuracy,format", "1,0.5", ["accuracy.timeout=2"])
+    [RewardChoice(name='accuracy', weight=1.0, args={'timeout': '2'}), RewardChoice(name='format', weight=0.5, args={})]
+    """
+    names = split_names(names)
+    weight_list = parse_weights(weights, len(names))
+    args = reward_args if isinstance(reward_args, Mapping) else parse_reward_args(reward_args)
+    choices = [RewardChoice(n, w) for n, w in zip(names, weight_list)]
+    apply_args(choices, args)
+    return choices
+
+
+def apply_args(choices: list[RewardChoice], args: Mapping[str, Mapping[str, Any]]) -> None:
+    """Attach ``{NAME: {KEY: value}}`` to the choices; NAME is bare or qualified, as selected."""
+    for name, params in args.items():
+        targets = [c for c in choices if c.name == name or c.name.rpartition("/")[2] == name]
+        if not targets:
+            selected = ", ".join(c.name for c in choices)
+            raise RewardSelectionError(
+                f"reward argument for {name!r} names a reward that is not selected (selected: {selected})"
+            )
+        for choice in targets:
+            choice.args.update(params)
+
+
+def resolve(choices: Sequence[RewardChoice], registry: Registry | None = None) -> ResolvedRewards:
+    """Build every chosen reward; unknown names and bad parameters fail here, before anything heavy.
+
+    >>> from verifiers_core.testing import isolated_registry
+    >>> with isolated_registry():
+    ...     resolve([RewardChoice("nope")])
+    Traceback (most recent call last):
+    ...
+    verifiers_core.errors.UnknownRewardError: unknown reward 'nope'. If it comes from a plugin, the plugin may need installing (pip install <its distribution>); `python -m verifiers_core list` shows the installed rewards
+    """
+    registry = registry or get_registry()
+    if not choices:
+        raise RewardSelectionError("no reward selected")
+    rewards = [registry.create(c.name, **c.args) for c in choices]
+    return ResolvedRewards(rewards, [c.weight for c in choices])
+
+
+def select_rewards(
+    names: str | Sequence[str],
+    weights: str | Sequence[Any] | None = None,
+    reward_args: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
+    registry: Registry | None = None,
+) -> ResolvedRewards:
+    """Resolve a command-line style selection in one call.
+
+    >>> select_rewards("format,tag_count", "1,0.2").weights  # doctest: +SKIP
+    [1.0, 0.2]
+    """
+    return resolve(make_choices(names, weights, reward_args), registry)
+
+
+__all__ = [
+    "RewardChoice",
+    "ResolvedRewards",
+    "apply_args",
+    "choices_from_config",
+    "make_choices",
+    "parse_reward_args",
+    "parse_weights",
+    "resolve",
+    "select_rewards",
+    "split_names",
+]
