@@ -179,7 +179,7 @@ def make_choices(
 def apply_args(choices: list[RewardChoice], args: Mapping[str, Mapping[str, Any]]) -> None:
     """Attach ``{NAME: {KEY: value}}`` to the choices; NAME is bare or qualified, as selected."""
     for name, params in args.items():
-        targets = [c for c in choices if c.name == name or c.name.rpartition("/")[2] == name]
+        targets = [c for c in choices if _same_reward(c.name, name)]
         if not targets:
             selected = ", ".join(c.name for c in choices)
             raise RewardSelectionError(
@@ -187,6 +187,17 @@ def apply_args(choices: list[RewardChoice], args: Mapping[str, Mapping[str, Any]
             )
         for choice in targets:
             choice.args.update(params)
+
+
+def _same_reward(selected: str, named: str) -> bool:
+    """Whether an argument's NAME refers to a selected reward: bare names match either form.
+
+    >>> _same_reward("accuracy", "math/accuracy"), _same_reward("a/x", "b/x")
+    (True, False)
+    """
+    if "/" in selected and "/" in named:
+        return selected == named
+    return selected.rpartition("/")[2] == named.rpartition("/")[2]
 
 
 def resolve(choices: Sequence[RewardChoice], registry: Registry | None = None) -> ResolvedRewards:

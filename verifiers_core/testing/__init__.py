@@ -17,13 +17,10 @@ and :func:`check_reward_contract` checks a reward against the reward contract::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-import pytest
-
-from ..registry import PluginInfo, Registry, set_registry
+from ..registry import Registry, set_registry
 from .contract import EDGE_COMPLETIONS, ContractReport, check_reward_contract
 
 
@@ -44,32 +41,9 @@ def isolated_registry() -> Iterator[Registry]:
         set_registry(old)
 
 
-@pytest.fixture
-def reward_registry() -> Iterator[Registry]:
-    """An isolated, empty registry for one test (see :func:`isolated_registry`)."""
-    with isolated_registry() as registry:
-        yield registry
-
-
-@pytest.fixture
-def register_plugin(reward_registry: Registry) -> Callable[..., PluginInfo]:
-    """Register a plugin object (module, class or instance with hookimpls) for one test.
-
-    Usage: ``register_plugin(my_plugin_module, name="mine")``; the rewards then resolve through
-    ``verifiers_core.get_reward``.
-    """
-
-    def register(plugin: Any, name: str = "test_plugin", **kwargs: Any) -> PluginInfo:
-        return reward_registry.register_plugin(plugin, name=name, **kwargs)
-
-    return register
-
-
 __all__ = [
     "EDGE_COMPLETIONS",
     "ContractReport",
     "check_reward_contract",
     "isolated_registry",
-    "register_plugin",
-    "reward_registry",
 ]
