@@ -87,7 +87,9 @@ class TrainerArguments:
     )
     prompt_column: str | None = field(
         default=None,
-        metadata={"help": "Column holding the prompt (text or chat messages); default: the preset's, or prompt."},
+        metadata={
+            "help": "Column holding the prompt (text or chat messages); default: the preset's, or prompt."
+        },
     )
     system_prompt: str | None = field(
         default=None,

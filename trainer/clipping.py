@@ -25,7 +25,9 @@ from typing import Any
 from .errors import TrainerConfigError
 
 
-def clipping_can_act(gradient_accumulation_steps: int, steps_per_generation: int, num_iterations: int) -> bool:
+def clipping_can_act(
+    gradient_accumulation_steps: int, steps_per_generation: int, num_iterations: int
+) -> bool:
     """Whether a generated batch is still used after an optimizer step (so π_old ≠ π_θ can happen).
 
     >>> clipping_can_act(1, 1, 1), clipping_can_act(1, 1, 2), clipping_can_act(4, 2, 2), clipping_can_act(2, 4, 1)
@@ -106,7 +108,9 @@ def plan_clipping(config: Any, explicit: set[str]) -> ClipPlan:
     )
     if mu >= 2 and not acts:
         vllm = ""
-        if getattr(config, "use_vllm", False) and getattr(config, "vllm_importance_sampling_correction", False):
+        if getattr(config, "use_vllm", False) and getattr(
+            config, "vllm_importance_sampling_correction", False
+        ):
             vllm = (
                 " (With vLLM's importance-sampling correction TRL does compute the old log-probs, but every "
                 "use of a generated batch still falls before the next optimizer step, so the ratio stays 1.)"
@@ -125,9 +129,7 @@ def plan_clipping(config: Any, explicit: set[str]) -> ClipPlan:
             f"so the ratio stays exactly 1 and clip_ratio stays 0.{vllm} Fix: {fix}."
         )
     if acts:
-        note = (
-            f"clipping can act: {rule} != 0; the ratio is clipped to [{1 - low:g}, {1 + high:g}] on reuse passes"
-        )
+        note = f"clipping can act: {rule} != 0; the ratio is clipped to [{1 - low:g}, {1 + high:g}] on reuse passes"
     else:
         note = (
             f"clipping is inert (ratio ≡ 1, clip_ratio stays 0): {rule}. This is GRPO with one update per "

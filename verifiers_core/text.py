@@ -6,17 +6,23 @@ from typing import Any
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
+#: Message keys where a response parser (transformers' ``parse_response``) puts the reasoning.
+REASONING_KEYS = ("reasoning_content", "thinking", "reasoning")
 
 
 def completion_text(completion: Any) -> str:
     """Return the text of one completion in either of TRL's forms.
 
     Plain prompts give a string; conversational prompts give a list of messages, whose assistant
-    contents are joined. Anything else (``None``, a number) is treated as empty text.
+    contents are joined. Reasoning that a response parser moved out of the text
+    (``reasoning_content``) is put back between think tags, so every reward sees the completion as
+    the model wrote it. Anything else (``None``, a number) is treated as empty text.
 
     >>> completion_text("4")
     '4'
     >>> completion_text([{"role": "assistant", "content": "<think>x</think> 4"}])
+    '<think>x</think> 4'
+    >>> completion_text([{"role": "assistant", "reasoning_content": "x", "content": " 4"}])
     '<think>x</think> 4'
     """
     if isinstance(completion, str):
@@ -27,6 +33,11 @@ def completion_text(completion: Any) -> str:
         parts = []
         for message in completion:
             if isinstance(message, dict):
+                reasoning = next(
+                    (message[k] for k in REASONING_KEYS if isinstance(message.get(k), str)), None
+                )
+                if reasoning is not None:
+                    parts.append(f"{THINK_OPEN}{reasoning}{THINK_CLOSE}")
                 content = message.get("content")
                 if isinstance(content, str):
                     parts.append(content)

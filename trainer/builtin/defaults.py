@@ -45,7 +45,9 @@ def grpo_overrides(seed: int = 0) -> dict[str, Any]:
         "logging_steps": 1,
         "report_to": "none",
         "save_strategy": "no",
+        # Both names: transformers 5 renamed it, and setting only the old one warns on every run.
         "gradient_checkpointing": False,
+        "activation_checkpointing": False,
         "seed": seed,
         "data_seed": seed,
     }

@@ -43,7 +43,9 @@ def greedy_completions(
             rendered = [
                 tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False) for p in chunk
             ]
-            enc = tokenizer(rendered, add_special_tokens=False, padding=True, padding_side="left", return_tensors="pt")
+            enc = tokenizer(
+                rendered, add_special_tokens=False, padding=True, padding_side="left", return_tensors="pt"
+            )
             enc = {k: v.to(device) for k, v in enc.items()}
             out = net.generate(
                 **enc,
@@ -75,7 +77,9 @@ def evaluate(model: Any, tokenizer: PreTrainedTokenizerFast, dataset: Any) -> fl
     """
     for column in ("prompt", "solution"):
         if column not in dataset.column_names:
-            raise ValueError(f"evaluate: the dataset has no {column!r} column (it has {dataset.column_names})")
+            raise ValueError(
+                f"evaluate: the dataset has no {column!r} column (it has {dataset.column_names})"
+            )
     if len(dataset) == 0:
         raise ValueError("evaluate: the dataset is empty")
     texts = greedy_completions(model, tokenizer, list(dataset["prompt"]))

@@ -110,7 +110,9 @@ def run_sft(
     rng = random.Random(f"sft-{seed}")
     sampler = ProblemSampler(pool, recipe.regroup_share)
     torch.manual_seed(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, betas=(0.9, 0.98), weight_decay=0.0)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=recipe.learning_rate, betas=(0.9, 0.98), weight_decay=0.0
+    )
 
     def lr_factor(step: int) -> float:
         # Linear warm-up, then cosine decay to a tenth of the peak.

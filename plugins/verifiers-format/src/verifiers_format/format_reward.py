@@ -22,7 +22,15 @@ import re
 
 from verifiers_core import Batch, Reward
 
-from .think import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN, reasoning_texts
+from .think import (
+    ANSWER_CLOSE,
+    ANSWER_OPEN,
+    THINK_CLOSE,
+    THINK_OPEN,
+    check_think_opened,
+    opened_flags,
+    reasoning_texts,
+)
 
 logger = logging.getLogger("verifiers_format")
 
@@ -93,18 +101,21 @@ class FormatReward(Reward):
     """
 
     __name__ = "format"
+    #: ``format/prompt_opened``: rows whose <think> the prompt opened (a check that ``auto`` sees it).
+    reported_counts = ("errors", "prompt_opened")
 
     def __init__(self, mode: str = "r1", think_opened: str = "auto", allow_empty_think: bool = False) -> None:
         if mode not in MODES:
             raise ValueError(f"format: mode must be one of {MODES}, got {mode!r}")
         self.mode = mode
-        self.think_opened = think_opened
+        self.think_opened = check_think_opened("format", think_opened)
         self.allow_empty_think = allow_empty_think
         self.required_columns = ()
 
     def score(self, batch: Batch) -> list[float | None]:
         opener = THINK_OPEN + "\n" if self.mode == "strict" else THINK_OPEN
         texts = reasoning_texts(batch.texts, batch.completions, batch.prompts, self.think_opened, opener)
+        batch.count("prompt_opened", sum(opened_flags(self.think_opened, batch.prompts, len(batch))))
         check = strict_shape if self.mode == "strict" else r1_shape
         out: list[float | None] = []
         for i, text in enumerate(texts):

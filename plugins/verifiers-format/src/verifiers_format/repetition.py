@@ -28,8 +28,8 @@ def ngram_penalty(units: Sequence[Hashable], n: int, max_penalty: float) -> floa
     0.0
     >>> ngram_penalty([5, 5, 5, 5, 5], 2, -1.0)  # 4 bigrams, 1 unique
     -0.75
-    >>> ngram_penalty("the cat the cat".split(), 2, -0.5)  # 3 bigrams, 2 unique
-    -0.16666666666666663
+    >>> round(ngram_penalty("the cat the cat".split(), 2, -0.5), 4)  # 3 bigrams, 2 unique
+    -0.1667
     """
     units = list(units)
     total = len(units) - n + 1

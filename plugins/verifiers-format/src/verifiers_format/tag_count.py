@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 from verifiers_core import Batch, Reward
 
-from .think import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN, reasoning_texts
+from .think import (
+    ANSWER_CLOSE,
+    ANSWER_OPEN,
+    THINK_CLOSE,
+    THINK_OPEN,
+    check_think_opened,
+    reasoning_texts,
+)
 
 logger = logging.getLogger("verifiers_format")
 
@@ -102,7 +109,7 @@ class TagCountReward(Reward):
         if tags not in TEMPLATES:
             raise ValueError(f"tag_count: tags must be one of {tuple(TEMPLATES)}, got {tags!r}")
         self.tags = tags
-        self.think_opened = think_opened
+        self.think_opened = check_think_opened("tag_count", think_opened)
         self.required_columns = ()
 
     def score(self, batch: Batch) -> list[float | None]:

@@ -35,6 +35,19 @@ THINK_OPENED_CHOICES = ("auto", "completion", "prompt")
 _REASONING_KEYS = ("reasoning_content", "thinking", "reasoning")
 
 
+def check_think_opened(reward: str, value: str) -> str:
+    """Validate ``think_opened`` for rewards built directly (the registry checks it already).
+
+    >>> check_think_opened("format", "maybe")
+    Traceback (most recent call last):
+    ...
+    ValueError: format: think_opened must be one of ('auto', 'completion', 'prompt'), got 'maybe'
+    """
+    if value not in THINK_OPENED_CHOICES:
+        raise ValueError(f"{reward}: think_opened must be one of {THINK_OPENED_CHOICES}, got {value!r}")
+    return value
+
+
 def message_text(message: Any) -> str:
     """The text content of one chat message (string content, or the text blocks of a block list).
 

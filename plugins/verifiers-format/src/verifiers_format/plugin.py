@@ -1,0 +1,125 @@
+"""The ``format`` plugin: registers ``format``, ``tag_count``, ``repetition`` and ``overlong``.
+
+Entry point (``pyproject.toml``)::
+
+    [project.entry-points.verifiers_core]
+    format = "verifiers_format.plugin"
+
+This module imports nothing but the core: each factory is a ``"module:attribute"`` string,
+imported when the reward is built, so ``python -m verifiers_core list`` stays fast.
+
+>>> import verifiers_core
+>>> from verifiers_core.testing import isolated_registry
+>>> from verifiers_format import plugin
+>>> with isolated_registry() as registry:
+...     _ = registry.register_plugin(plugin, name="format")
+...     fmt = verifiers_core.get_reward("format/format")
+...     fmt(prompts=["2+2?"], completions=["<think>2+2=4</think> \\\\boxed{4}"])
+[1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import verifiers_core
+from verifiers_core import Param
+
+THINK_OPENED = Param(
+    "think_opened",
+    str,
+    "auto",
+    "who opens <think>: 'completion' (the model writes it), 'prompt' (the prompt or chat template "
+    "already ends with it, trl#6966), 'auto' (per row: the prompt text, or a final assistant "
+    "message, ends with <think>)",
+    choices=("auto", "completion", "prompt"),
+)
+
+
+def _positive(value: Any) -> str | None:
+    return None if value is None or value > 0 else f"must be > 0, got {value!r}"
+
+
+@verifiers_core.hookimpl
+def register_rewards(register: Callable[..., None]) -> None:
+    """Register the four rewards of this plugin (see the README for their definitions)."""
+    register(
+        "format",
+        "verifiers_format.format_reward:FormatReward",
+        description="1.0 for <think>reasoning</think> then a non-empty answer (R1 shape), else 0.0",
+        params=[
+            Param(
+                "mode",
+                str,
+                "r1",
+                "'r1': <think>…</think>answer; 'strict': open-r1's "
+                "<think>\\n…\\n</think>\\n<answer>\\n…\\n</answer>",
+                choices=("r1", "strict"),
+            ),
+            THINK_OPENED,
+            Param("allow_empty_think", bool, False, "accept a think block with only whitespace in it"),
+        ],
+    )
+    register(
+        "tag_count",
+        "verifiers_format.tag_count:TagCountReward",
+        description="partial credit per well-placed format tag (0.25 each with open-r1's template)",
+        params=[
+            Param(
+                "tags",
+                str,
+                "think_answer",
+                "'think_answer': open-r1's four tags with their newlines; 'think': <think> and </think>",
+                choices=("think_answer", "think"),
+            ),
+            THINK_OPENED,
+        ],
+    )
+    register(
+        "repetition",
+        "verifiers_format.repetition:RepetitionReward",
+        description="n-gram repetition penalty in [max_penalty, 0] over token ids, or words without ids",
+        params=[
+            Param("n", int, 3, "n-gram size", min=1),
+            Param("max_penalty", float, -1.0, "penalty of a completion that only repeats itself", max=0.0),
+            Param(
+                "unit",
+                str,
+                "auto",
+                "'auto': token ids when given, else words; 'tokens': ids required; 'words': lower-cased "
+                "whitespace-separated words",
+                choices=("auto", "tokens", "words"),
+            ),
+        ],
+    )
+    register(
+        "overlong",
+        "verifiers_format.overlong:OverlongReward",
+        description="DAPO soft overlong punishment: 0 up to max_length-buffer tokens, down to -1 at max_length",
+        params=[
+            Param(
+                "max_length",
+                int,
+                512,
+                "maximum completion length in tokens (set it to the trainer's max_completion_length)",
+                min=1,
+            ),
+            Param(
+                "buffer", int, 128, "soft-punishment zone before max_length, in tokens (< max_length)", min=0
+            ),
+            Param(
+                "tokenizer",
+                str,
+                None,
+                "tokenizer.json (or its folder) to count tokens when completion_ids are absent",
+            ),
+            Param(
+                "chars_per_token",
+                float,
+                None,
+                "approximate tokens as ceil(chars / this) when completion_ids are absent",
+                check=_positive,
+            ),
+        ],
+    )
