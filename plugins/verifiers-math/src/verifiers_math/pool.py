@@ -1,0 +1,439 @@
+"""A warm pool of grading processes with hard, per-task deadlines.
+
+``concurrent.futures.ProcessPoolExecutor`` cannot stop a task once a worker runs it, and
+math-verify's own timeouts (``signal.alarm``) work only in the main thread and only between Python
+bytecodes. This pool owns its processes instead:
+
+- a *zygote* (``python -m verifiers_math.worker``, a fresh interpreter: safe however many threads
+  torch has started in the trainer, and it never re-imports the trainer's ``__main__``) imports
+  math-verify once and forks warm workers on request, in a few milliseconds;
+- each worker runs one task at a time and reports after the gold and after every answer; each step
+  has a deadline counted from when the worker started it (the worker's first message after a fork
+  marks its pick-up);
+- a worker that overruns its deadline is killed (``SIGKILL`` through a pidfd) and replaced; one that
+  dies (a crash, its memory cap) is replaced too. The step it was on is decided at once (an answer
+  scores as a timeout, a gold as unusable) and the rest of its task goes back to the queue.
+
+Nothing here imports sympy: the caller only moves strings. The pool is shared per process and per
+settings through :func:`get_pool`, and shut down at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+#: How long a fresh zygote may take to import math-verify and warm up.
+ZYGOTE_START_TIMEOUT = 60.0
+#: How long a forked worker may take to say hello before it counts as broken.
+WORKER_START_TIMEOUT = 10.0
+
+
+class PoolError(RuntimeError):
+    """The grading processes could not be started (not a per-answer failure)."""
+
+
+@dataclass
+class Task:
+    """One gold answer and the answers to grade against it.
+
+    ``items`` are ``(index, text, free)``: ``index`` is the caller's row number, ``free`` asks the
+    worker to extract the answer from ``text`` itself (math-verify's extraction).
+    """
+
+    gold: str
+    items: list[tuple[int, str, bool]]
+
+
+@dataclass
+class Outcome:
+    """What happened to one item: ``status`` is ``ok``, ``timeout``, ``crash`` or ``gold``
+    (the gold could not be used: unparseable, timed out or crashed)."""
+
+    status: str
+    verdict: int = 0
+    parsed: bool = False
+    shown: str = ""
+
+
+@dataclass
+class Report:
+    """The outcomes of :meth:`WorkerPool.run`, by item index, and the golds that failed and why."""
+
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    bad_golds: dict[str, str] = field(default_factory=dict)  # gold -> "unparsed" | "timeout" | "crash"
+
+
+class _Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, pid: int, conn: Connection) -> None:
+        self.pid, self.conn = pid, conn
+        self.pidfd: int | None = None
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # old kernel: fall back to the pid
+            self.pidfd = None
+        self.started = False  # said hello
+        self.task: Task | None = None
+        self.gold_done = False
+        self.deadline = 0.0
+
+    def kill(self) -> None:
+        try:
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # already gone
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        if self.pidfd is not None:
+            try:
+                os.close(self.pidfd)
+            except OSError:
+                pass
+            self.pidfd = None
+
+
+class WorkerPool:
+    """``size`` warm workers forked from one zygote; :meth:`run` grades tasks with deadlines.
+
+    One :meth:`run` at a time (a lock serialises callers from several threads). Usable from any
+    thread: no signals are involved in the caller.
+
+    >>> pool = WorkerPool(size=1, memory_mb=1024)
+    >>> report = pool.run([Task("\\\\frac{1}{2}", [(0, "0.5", False), (1, "2", False)])], timeout=5.0)
+    >>> [report.outcomes[i].verdict for i in (0, 1)]
+    [1, 0]
+    >>> pool.close()
+    """
+
+    def __init__(self, size: int, memory_mb: int) -> None:
+        if size < 1:
+            raise ValueError(f"a pool needs at least one worker, got {size}")
+        self.size, self.memory_mb = size, memory_mb
+        self.owner_pid = os.getpid()
+        self._lock = threading.Lock()
+        self._zygote: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._idle: list[_Worker] = []
+        self._busy: list[_Worker] = []
+        self.started_workers = 0  # forks so far, for tests and the benchmark
+        self.killed_workers = 0
+        self.closed = False
+
+    # -- processes -------------------------------------------------------------------------------
+
+    def _start_zygote(self) -> None:
+        self._stop_zygote()
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ)
+        # The package must import in the fresh interpreter even when it is not installed.
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env.setdefault("OMP_NUM_THREADS", "1")
+        try:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "verifiers_math.worker", str(child_end.fileno()), str(self.memory_mb)],
+                pass_fds=[child_end.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # a Ctrl-C in the trainer's terminal reaches the trainer only
+            )
+        finally:
+            child_end.close()
+        parent_end.settimeout(ZYGOTE_START_TIMEOUT)
+        try:
+            ready = parent_end.recv(16)
+        except (TimeoutError, OSError) as exc:
+            ready = repr(exc).encode()
+        if ready != b"ready":
+            parent_end.close()
+            self._stop_zygote()
+            raise PoolError(
+                f"the math grading process did not start ({ready.decode(errors='replace') or 'it exited'}); "
+                f"check that math-verify is installed for {sys.executable}"
+            )
+        parent_end.settimeout(None)
+        self._control = parent_end
+
+    def _stop_zygote(self) -> None:
+        if self._control is not None:
+            self._control.close()  # the zygote exits on EOF; its workers die with it
+            self._control = None
+        if self._zygote is not None:
+            try:
+                self._zygote.wait(timeout=2.0)
+            except subprocess.TimeoutExpired:
+                self._zygote.kill()
+                self._zygote.wait()
+            self._zygote = None
+
+    def _fork(self) -> _Worker:
+        for attempt in range(2):
+            if self._control is None or self._zygote is None or self._zygote.poll() is not None:
+                self._start_zygote()
+            assert self._control is not None
+            try:
+                self._control.send(b"fork")
+                msg, fds, _flags, _addr = socket.recv_fds(self._control, 64, 1)
+                if not fds:
+                    raise OSError("the zygote sent no socket")
+            except OSError:
+                if attempt:
+                    raise PoolError("the math grading process keeps failing to fork workers") from None
+                self._control.close()
+                self._control = None
+                continue
+            self.started_workers += 1
+            worker = _Worker(int(msg.decode()), Connection(fds[0]))
+            worker.deadline = time.monotonic() + WORKER_START_TIMEOUT
+            return worker
+        raise PoolError("unreachable")
+
+    def warm(self) -> None:
+        """Start the zygote and the workers now rather than at the first :meth:`run`."""
+        with self._lock:
+            self._check_usable()
+            while len(self._idle) < self.size:
+                self._idle.append(self._fork())
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (idle and busy), for diagnostics and tests."""
+        self._prune_idle()
+        return [w.pid for w in self._idle + self._busy]
+
+    def _prune_idle(self) -> None:
+        """Drop idle workers that died (killed from outside): an idle worker sends nothing but its
+        first hello, so anything else readable on its socket means it is gone."""
+        if not self._idle:
+            return
+        ready = set(wait([w.conn for w in self._idle], timeout=0))
+        for worker in [w for w in self._idle if w.conn in ready]:
+            try:
+                hello = json.loads(worker.conn.recv_bytes()).get("k") == "hello" and not worker.started
+            except (EOFError, OSError, ValueError, AttributeError):
+                hello = False
+            if hello:  # a fresh worker saying it is ready
+                worker.started = True
+                continue
+            worker.kill()
+            self._idle.remove(worker)
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """Process id of the zygote, once started."""
+        return self._zygote.pid if self._zygote is not None else None
+
+    def close(self) -> None:
+        """Kill the workers and stop the zygote. Safe to call twice."""
+        with self._lock:
+            self.closed = True
+            if os.getpid() != self.owner_pid:
+                return  # a forked copy of the trainer: these processes are not ours
+            for worker in self._idle:
+                worker.kill()
+            self._idle.clear()
+            self._stop_zygote()
+
+    def _check_usable(self) -> None:
+        if self.closed:
+            raise PoolError("this grading pool was closed")
+        if os.getpid() != self.owner_pid:
+            raise PoolError("this grading pool belongs to another process; use get_pool()")
+
+    # -- grading ---------------------------------------------------------------------------------
+
+    def run(self, tasks: Sequence[Task], timeout: float) -> Report:
+        """Grade ``tasks``; each step (a gold, an answer) gets ``timeout`` seconds from its start."""
+        with self._lock:
+            self._check_usable()
+            try:
+                return self._run(tasks, timeout)
+            except BaseException:
+                # Interrupted (Ctrl-C in the trainer, a broken pipe): the busy workers hold tasks
+                # nobody will read; kill them, the next call forks fresh ones.
+                for worker in self._busy:
+                    worker.kill()
+                self._busy = []
+                raise
+
+    def _run(self, tasks: Sequence[Task], timeout: float) -> Report:
+        self._prune_idle()
+        report = Report()
+        queue: deque[Task] = deque(t for t in tasks)
+        busy = self._busy = []
+        while queue or busy:
+            # Hand out work to idle workers (forking replacements as needed).
+            while queue and len(busy) < self.size:
+                task = queue.popleft()
+                if task.gold in report.bad_golds:
+                    for index, _text, _free in task.items:
+                        report.outcomes[index] = Outcome("gold")
+                    continue
+                busy.append(self._assign(task, timeout))
+            if not busy:
+                break
+            now = time.monotonic()
+            ready = wait([w.conn for w in busy], timeout=max(0.0, min(w.deadline for w in busy) - now))
+            for worker in list(busy):
+                if worker.conn in ready and not self._read(worker, report, timeout):
+                    busy.remove(worker)
+                    self._fail(worker, report, queue, "crash")
+                elif worker.task is None:
+                    busy.remove(worker)
+                    self._idle.append(worker)
+            now = time.monotonic()
+            for worker in list(busy):
+                if worker.deadline <= now:
+                    busy.remove(worker)
+                    self._fail(worker, report, queue, "timeout")
+        return report
+
+    def _assign(self, task: Task, timeout: float) -> _Worker:
+        """Send ``task`` to an idle worker (or a fresh one) and return that worker."""
+        payload = json.dumps({"gold": task.gold, "items": [list(item) for item in task.items]}).encode()
+        for _attempt in range(3):
+            worker = self._idle.pop() if self._idle else self._fork()
+            try:
+                worker.conn.send_bytes(payload)
+            except OSError:  # it died while idle (killed from outside): replace it
+                worker.kill()
+                continue
+            worker.task, worker.gold_done = task, False
+            if worker.started:  # it is waiting on its socket: it picks the task up now
+                worker.deadline = time.monotonic() + timeout
+            return worker
+        raise PoolError("grading workers die as soon as they are given work")
+
+    def _read(self, worker: _Worker, report: Report, timeout: float) -> bool:
+        """Take every message the worker has sent; ``False`` if it died."""
+        try:
+            while worker.conn.poll(0):
+                msg = json.loads(worker.conn.recv_bytes())
+                kind = msg.get("k")
+                now = time.monotonic()
+                if kind == "hello":
+                    worker.started = True
+                elif kind == "g":
+                    worker.gold_done = True
+                    task = worker.task
+                    if task is not None and not msg.get("ok"):
+                        report.bad_golds[task.gold] = "unparsed"
+                        for index, _text, _free in task.items:
+                            report.outcomes[index] = Outcome("gold")
+                        worker.task = None
+                    elif task is not None and not task.items:  # only the gold was asked about
+                        worker.task = None
+                elif kind == "r" and worker.task is not None:
+                    index = msg["i"]
+                    report.outcomes[index] = Outcome(
+                        "ok", int(msg.get("v", 0)), bool(msg.get("p")), str(msg.get("a", ""))
+                    )
+                    items = worker.task.items
+                    if items and items[0][0] == index:
+                        items.pop(0)
+                    if not items:
+                        worker.task = None
+                # Each step's deadline runs from the end of the previous one (or from pick-up).
+                worker.deadline = now + timeout
+        except (EOFError, OSError, ValueError):
+            return False
+        return True
+
+    def _fail(self, worker: _Worker, report: Report, queue: deque[Task], why: str) -> None:
+        """Kill ``worker``, decide the step it was on, and queue the rest of its task."""
+        worker.kill()
+        self.killed_workers += 1
+        try:  # replace it now: the pool stays warm and at full size
+            self._idle.append(self._fork())
+        except PoolError:
+            pass  # retried at the next dispatch
+        task = worker.task
+        if task is None:
+            return
+        if not worker.gold_done:
+            report.bad_golds.setdefault(task.gold, why)
+            for index, _text, _free in task.items:
+                report.outcomes[index] = Outcome("gold")
+            return
+        if task.items:
+            index = task.items[0][0]
+            report.outcomes[index] = Outcome(why)
+            rest = task.items[1:]
+            if rest:
+                queue.appendleft(Task(task.gold, rest))
+
+
+# -- one pool per process and settings ------------------------------------------------------------
+
+_pools: dict[tuple[int, int], WorkerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def default_size() -> int:
+    """Workers to use when not told: the CPUs this process may run on, at most 8.
+
+    >>> 1 <= default_size() <= 8
+    True
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def get_pool(size: int, memory_mb: int) -> WorkerPool:
+    """The process-wide pool for these settings, created on first use (its processes start lazily).
+
+    >>> get_pool(1, 1024) is get_pool(1, 1024)
+    True
+    """
+    key = (size, memory_mb)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None or pool.closed or pool.owner_pid != os.getpid():
+            pool = _pools[key] = WorkerPool(size, memory_mb)
+        return pool
+
+
+def shutdown_pools() -> None:
+    """Stop every pool of this process (registered with ``atexit``)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
+
+
+def _forget_inherited_pools() -> None:
+    # A fork of the trainer (a DataLoader worker, say) must not drive the parent's processes, and
+    # must not wait on a lock that another thread of the parent held at the fork.
+    global _pools_lock
+    _pools_lock = threading.Lock()
+    _pools.clear()
+
+
+atexit.register(shutdown_pools)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_pools)

@@ -1,0 +1,188 @@
+"""The ``accuracy`` and ``cosine`` rewards (built by the registry; see :mod:`verifiers_math.plugin`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from verifiers_core import Batch, Reward
+
+from .extract import ANSWER_FORMATS
+from .grading import Settings, Verdict, grade
+
+#: Events counted through TRL's ``log_metric`` as ``<reward>/<what>`` at every call.
+COUNTS = ("errors", "timeouts", "unusable_golds", "unparsed")
+
+
+class AccuracyReward(Reward):
+    """1.0 when the completion's final answer equals the gold answer mathematically, else 0.0;
+    ``None`` when the gold cannot be used.
+
+    Grading runs in a shared pool of warm worker processes with a hard deadline per step, so it
+    behaves the same from the main thread, another thread or as an async reward. The reward holds
+    only its settings: it pickles small and finds the pool of its process when called.
+
+    >>> r = AccuracyReward(timeout=5)
+    >>> r(prompts=["p"] * 3, completions=["\\\\boxed{0.5}", "#### 3", "<think>\\\\boxed{2}"],
+    ...   solution=["\\\\frac12", "3", "2"])
+    [1.0, 1.0, 0.0]
+    """
+
+    __name__ = "accuracy"
+    reported_counts = COUNTS
+
+    def __init__(
+        self,
+        column: str = "solution",
+        answer_format: str = "any",
+        timeout: float = 3.0,
+        workers: int = 0,
+        memory_mb: int = 1024,
+        chunk_size: int = 16,
+        require_think: bool = False,
+        max_answer_chars: int = 2000,
+    ) -> None:
+        if answer_format not in ANSWER_FORMATS:
+            raise ValueError(
+                f"answer_format must be one of {', '.join(ANSWER_FORMATS)}, got {answer_format!r}"
+            )
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        self.column = column
+        self.required_columns = (column,)
+        self.settings = Settings(
+            answer_format=answer_format,
+            require_think=require_think,
+            timeout=float(timeout),
+            workers=int(workers),
+            memory_mb=int(memory_mb),
+            chunk_size=max(1, int(chunk_size)),
+            max_answer_chars=int(max_answer_chars),
+        )
+
+    def warm(self) -> None:
+        """Start the grading processes now (1.5-3 s once per process) rather than at the first call."""
+        from .pool import default_size, get_pool
+
+        get_pool(self.settings.workers or default_size(), self.settings.memory_mb).warm()
+
+    def verdicts(self, batch: Batch) -> list[Verdict]:
+        """Grade the batch, count its events and log the extracted answers."""
+        verdicts = grade(batch.texts, batch.column(self.column), self.settings)
+        for what in COUNTS:
+            batch.counts[what] += 0
+        for v in verdicts:
+            if v.value is None:
+                batch.count("unusable_golds")
+            if v.event in ("timeout", "gold_timeout"):
+                batch.count("timeouts")
+            elif v.event in ("crash", "gold_crash"):
+                batch.count("errors")
+            elif v.event == "unparsed":
+                batch.count("unparsed")
+        if batch.log_extra is not None:
+            batch.log_extra(f"{self.__name__}_answer", [v.answer for v in verdicts])
+        return verdicts
+
+    def score(self, batch: Batch) -> list[float | None]:
+        return [v.value for v in self.verdicts(batch)]
+
+
+class CosineReward(AccuracyReward):
+    """Correctness scaled by completion length (tokens) on a cosine schedule, as in "Demystifying
+    Long Chain-of-Thought Reasoning in LLMs" (Yeo et al., 2025).
+
+    With ``p = min(length / max_len, 1)`` and ``c = (1 + cos(pi * p)) / 2`` (1 when empty, 0 at
+    ``max_len`` and beyond): a correct answer scores ``min_value_correct + c * (max_value_correct -
+    min_value_correct)`` (short and right is best), a wrong one ``max_value_wrong + c *
+    (min_value_wrong - max_value_wrong)`` (short and wrong is worst, so the model is not pushed to
+    give up early). ``None`` where the gold cannot be used.
+
+    The length is ``len(completion_ids[i])`` when the trainer passes token ids (TRL always does).
+    Without them it is estimated as ``ceil(characters / chars_per_token)``.
+
+    >>> r = CosineReward(max_len=100, timeout=5)
+    >>> r(prompts=["p", "p"], completions=["\\\\boxed{1}", "\\\\boxed{2}"], solution=["1", "1"],
+    ...   completion_ids=[[0] * 50, [0] * 50])
+    [0.75, -0.75]
+    """
+
+    __name__ = "cosine"
+
+    def __init__(
+        self,
+        max_len: int = 1024,
+        min_value_wrong: float = -1.0,
+        max_value_wrong: float = -0.5,
+        min_value_correct: float = 0.5,
+        max_value_correct: float = 1.0,
+        chars_per_token: float = 4.0,
+        **accuracy: Any,
+    ) -> None:
+        super().__init__(**accuracy)
+        if max_len < 1:
+            raise ValueError(f"max_len must be at least 1, got {max_len!r}")
+        if not min_value_correct <= max_value_correct:
+            raise ValueError(
+                f"min_value_correct ({min_value_correct}) must not exceed max_value_correct ({max_value_correct})"
+            )
+        if not min_value_wrong <= max_value_wrong:
+            raise ValueError(
+                f"min_value_wrong ({min_value_wrong}) must not exceed max_value_wrong ({max_value_wrong})"
+            )
+        if not chars_per_token > 0:
+            raise ValueError(f"chars_per_token must be positive, got {chars_per_token!r}")
+        self.max_len = int(max_len)
+        self.min_value_wrong, self.max_value_wrong = float(min_value_wrong), float(max_value_wrong)
+        self.min_value_correct, self.max_value_correct = float(min_value_correct), float(max_value_correct)
+        self.chars_per_token = float(chars_per_token)
+
+    def length(self, text: str, ids: Sequence[int] | None) -> int:
+        """Tokens in a completion: its ids when known, else estimated from its characters.
+
+        >>> r = CosineReward()
+        >>> r.length("abcdefgh", [1, 2, 3]), r.length("abcdefgh", None)
+        (3, 2)
+        """
+        if ids is not None:
+            try:
+                return len(ids)
+            except TypeError:
+                pass
+        return math.ceil(len(text) / self.chars_per_token)
+
+    def scale(self, correct: bool, length: int) -> float:
+        """The cosine-scaled value for a verdict and a length.
+
+        >>> r = CosineReward(max_len=10)
+        >>> r.scale(True, 0), r.scale(True, 10), r.scale(True, 99), r.scale(False, 0), r.scale(False, 10)
+        (1.0, 0.5, 0.5, -1.0, -0.5)
+        """
+        progress = min(max(length, 0) / self.max_len, 1.0)
+        weight = 0.5 * (1.0 + math.cos(math.pi * progress))
+        if correct:
+            low, high = self.min_value_correct, self.max_value_correct
+        else:
+            low, high = self.max_value_wrong, self.min_value_wrong
+        return low + weight * (high - low)
+
+    def score(self, batch: Batch) -> list[float | None]:
+        ids = batch.completion_ids or [None] * len(batch)
+        out: list[float | None] = []
+        for text, token_ids, v in zip(batch.texts, ids, self.verdicts(batch)):
+            out.append(None if v.value is None else self.scale(v.value == 1.0, self.length(text, token_ids)))
+        return out
+
+
+def build_accuracy(**params: Any) -> AccuracyReward:
+    """Factory used by the registry for ``accuracy``."""
+    return AccuracyReward(**params)
+
+
+def build_cosine(**params: Any) -> CosineReward:
+    """Factory used by the registry for ``cosine``."""
+    return CosineReward(**params)
+
+
+__all__: Sequence[str] = ("AccuracyReward", "CosineReward", "build_accuracy", "build_cosine")
