@@ -1,0 +1,223 @@
+"""The verdict, in the parent: decode what the sandbox observed and compare it with the expected.
+
+Nothing from the sandbox is ever unpickled or evaluated: values arrive as tagged JSON and are
+rebuilt here from their tags, so the only types that can come back are plain data.
+
+>>> stdout_matches(b"3  \\n\\n", "3\\n")
+True
+>>> stdout_matches(b"3\\n", "3\\n4\\n")   # one line of two is not a pass
+False
+>>> values_match(decode_value(["l", [["i", "1"], ["f", "2.0000000001"]]]), [1, 2.0], 1e-6)
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from typing import Any
+
+from .testcases import TestCase
+
+DEFAULT_TOLERANCE = 1e-6
+_SPACES = re.compile(r"(\s+)")
+_MAX_DEPTH = 100
+
+
+class BadValue(ValueError):
+    """The sandbox's record is not a well-formed plain value."""
+
+
+def decode_value(node: Any, depth: int = 0) -> Any:
+    """Rebuild a value from the supervisor's tagged encoding (see ``supervisor.encode_value``).
+
+    >>> decode_value(["t", [["s", "a"], ["N"]]])
+    ('a', None)
+    >>> decode_value(["x", 1])
+    Traceback (most recent call last):
+    ...
+    verifiers_code.compare.BadValue: unknown tag 'x'
+    """
+    if depth > _MAX_DEPTH:
+        raise BadValue("nested too deeply")
+    if not isinstance(node, list) or not node or not isinstance(node[0], str):
+        raise BadValue(f"malformed node {str(node)[:40]!r}")
+    tag = node[0]
+    try:
+        if tag == "N":
+            return None
+        if tag == "b" and isinstance(node[1], bool):
+            return node[1]
+        if tag == "i" and isinstance(node[1], str):
+            return int(node[1])
+        if tag == "f" and isinstance(node[1], str):
+            return float(node[1])
+        if tag == "c":
+            return complex(float(node[1]), float(node[2]))
+        if tag == "s" and isinstance(node[1], str):
+            return node[1]
+        if tag == "y" and isinstance(node[1], str):
+            return base64.b64decode(node[1], validate=True)
+        if tag in ("l", "t", "S", "F") and isinstance(node[1], list):
+            items = [decode_value(v, depth + 1) for v in node[1]]
+            return {"l": list, "t": tuple, "S": set, "F": frozenset}[tag](items)
+        if tag == "d" and isinstance(node[1], list):
+            out = {}
+            for pair in node[1]:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise BadValue("malformed dict item")
+                out[decode_value(pair[0], depth + 1)] = decode_value(pair[1], depth + 1)
+            return out
+    except BadValue:
+        raise
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
+        raise BadValue(f"bad {tag!r} node: {exc}") from None
+    raise BadValue(f"unknown tag {tag!r}")
+
+
+def _canonical(x: Any) -> Any:
+    """A hashable key that tells types apart (``1``, ``1.0`` and ``True`` differ), for set equality."""
+    t = type(x)
+    if t in (list, tuple):
+        return (t.__name__, tuple(_canonical(v) for v in x))
+    if t in (set, frozenset):
+        return (t.__name__, frozenset(_canonical(v) for v in x))
+    if t is dict:
+        return ("dict", frozenset((_canonical(k), _canonical(v)) for k, v in x.items()))
+    if t is float and math.isnan(x):
+        return ("float", "nan")
+    return (t.__name__, x)
+
+
+def values_match(got: Any, expected: Any, tolerance: float = DEFAULT_TOLERANCE) -> bool:
+    """Equal by exact type, recursively; floats (and complex) within ``tolerance``.
+
+    A float expected accepts an int (not a bool); an int expected wants an int, not a bool
+    or a float; containers must be of the same type.
+
+    >>> values_match(True, 1), values_match(1, 1.0), values_match(1.0, 1), values_match((1,), [1])
+    (False, True, False, False)
+    """
+    te, tg = type(expected), type(got)
+    if te is float:
+        if tg not in (float, int):
+            return False
+        g = float(got)
+        if math.isnan(expected) or math.isnan(g):
+            return False
+        return math.isclose(g, expected, rel_tol=tolerance, abs_tol=tolerance) or g == expected
+    if te is complex:
+        if tg not in (complex, float, int):
+            return False
+        return abs(complex(got) - expected) <= tolerance * max(1.0, abs(expected))
+    if tg is not te:
+        return False
+    if te in (list, tuple):
+        return len(got) == len(expected) and all(values_match(g, e, tolerance) for g, e in zip(got, expected))
+    if te is dict:
+        if len(got) != len(expected):
+            return False
+        keys = {_canonical(k): k for k in got}
+        for k, v in expected.items():
+            ck = _canonical(k)
+            if ck not in keys or not values_match(got[keys[ck]], v, tolerance):
+                return False
+        return True
+    if te in (set, frozenset):
+        return {_canonical(v) for v in got} == {_canonical(v) for v in expected}
+    return got == expected
+
+
+def _lines(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _token_match(got: str, expected: str, tolerance: float) -> bool:
+    # Separators are kept and must match exactly: only numbers get the tolerance.
+    a, b = _SPACES.split(got), _SPACES.split(expected)
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        if not x or not y or x.isspace() or y.isspace():
+            return False
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            return False
+        if not (math.isfinite(fx) and math.isfinite(fy)):
+            return False
+        if not math.isclose(fx, fy, rel_tol=tolerance, abs_tol=tolerance):
+            return False
+    return True
+
+
+def stdout_matches(got: bytes, expected: str, tolerance: float | None = None) -> bool:
+    """Stdout against the expected output: the exact number of lines, each equal after trailing
+    whitespace is removed (trailing blank lines ignored). With ``tolerance``, lines that differ
+    are compared token by token: same separators, and numbers equal within the tolerance.
+
+    >>> stdout_matches(b"0.3333334\\n", "0.33333333", 1e-6), stdout_matches(b"0.3333334", "0.33333333")
+    (True, False)
+    """
+    try:
+        text = got.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    a, b = _lines(text), _lines(expected)
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x != y and (tolerance is None or not _token_match(x, y, tolerance)):
+            return False
+    return True
+
+
+def case_passed(case: TestCase, result: dict[str, Any], tolerance: float = DEFAULT_TOLERANCE) -> bool:
+    """Whether one test passed, from its case (parent side) and the sandbox's observation.
+
+    >>> from verifiers_code.testcases import TestCase
+    >>> case_passed(TestCase("stdio", expected_stdout="5"), {"status": "ok", "stdout": "NQo="})
+    True
+    >>> case_passed(TestCase("call", expr="f()", expected=5), {"status": "ok", "record": '{"value":["b",true]}'})
+    False
+    """
+    if not isinstance(result, dict) or result.get("status") != "ok":
+        return False
+    if case.kind == "stdio":
+        try:
+            got = base64.b64decode(result.get("stdout", ""), validate=True)
+        except (ValueError, TypeError):
+            return False
+        return stdout_matches(got, case.expected_stdout or "", tolerance)
+    record = result.get("record")
+    if not isinstance(record, str) or not record:
+        return False
+    try:
+        data = json.loads(record)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if case.kind == "assert":
+        return data.get("passed") is True
+    try:
+        value = decode_value(data.get("value"))
+    except (BadValue, RecursionError):
+        return False
+    if case.check == "truthy":
+        return bool(value)
+    if case.check == "falsy":
+        return not value
+    if case.check == "close":
+        if type(value) not in (int, float) or type(case.expected) not in (int, float):
+            return False
+        tol = case.tolerance if case.tolerance is not None else tolerance
+        return math.isfinite(value) and math.isclose(value, case.expected, rel_tol=tol, abs_tol=tol)
+    return values_match(value, case.expected, tolerance)

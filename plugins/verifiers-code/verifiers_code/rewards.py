@@ -1,0 +1,322 @@
+"""The rewards ``code``, ``code_binary`` and ``code_format``.
+
+>>> from verifiers_code.rewards import CodeReward
+>>> reward = CodeReward(workers=1)  # doctest: +SKIP
+>>> reward(prompts=["p"], completions=["```python\\nprint(int(input())*2)\\n```"],
+...        verification_info=['{"test_cases": [{"type": "stdin_stdout", "input": "2", "output": "4"}]}'])  # doctest: +SKIP
+[1.0]
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from verifiers_core import Batch, Reward, final_answer
+
+from .compare import DEFAULT_TOLERANCE, case_passed
+from .extract import LANGUAGE_TAGS, extract_program, fenced_blocks, normalize_language, python_parses
+from .sandbox.pool import Limits, SandboxPool, shared_pool
+from .testcases import InvalidTests, TestCase, TestSuite, load_tests
+
+logger = logging.getLogger("verifiers_code")
+
+#: Sandbox statuses and the counter each one feeds (reported as ``<reward>/<counter>``).
+STATUS_COUNTERS = {
+    "timeout": "timeouts",
+    "memory": "memory_errors",
+    "runtime_error": "runtime_errors",
+    "output_limit": "output_limits",
+    "skipped": "skipped_tests",
+}
+
+
+class _SandboxUser(Reward):
+    """Holds the sandbox settings and builds the shared pool lazily (so the reward pickles)."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 2.0,
+        memory_mb: int = 512,
+        max_processes: int = 16,
+        max_output_bytes: int = 1 << 20,
+        max_file_mb: int = 8,
+        compile_timeout: float = 20.0,
+        workers: int = 0,
+        isolation: str = "auto",
+        require_namespaces: bool = True,
+    ) -> None:
+        self.limits = Limits(
+            timeout=timeout,
+            memory_mb=memory_mb,
+            processes=max_processes,
+            output_bytes=max_output_bytes,
+            file_size_mb=max_file_mb,
+            compile_timeout=compile_timeout,
+        )
+        self.workers = workers or None
+        self.isolation = isolation
+        self.require_namespaces = require_namespaces
+        self._pool: SandboxPool | None = None
+
+    @property
+    def pool(self) -> SandboxPool:
+        """The (shared, per-process) pool of warm sandboxes; started on first use."""
+        if self._pool is None:
+            self._pool = shared_pool(self.workers, self.limits, self.isolation, self.require_namespaces)
+        return self._pool
+
+    @property
+    def isolation_layer(self) -> str:
+        """The layer in use: ``bwrap``, ``unshare`` or ``none``."""
+        return self.pool.layer
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_pool"] = None  # processes do not pickle; the copy starts its own on first use
+        return state
+
+
+class CodeReward(_SandboxUser):
+    """The fraction of a row's tests that the program of the completion passes.
+
+    The program is the last fenced block of the final answer; a completion without one scores 0,
+    a row whose tests cannot be read scores ``None``. Tests run in the sandbox, the verdict is
+    made here (see :mod:`verifiers_code.compare`).
+    """
+
+    reported_counts = (
+        "errors",
+        "timeouts",
+        "memory_errors",
+        "runtime_errors",
+        "output_limits",
+        "compile_errors",
+        "weak_asserts",
+        "sandbox_errors",
+        "invalid_tests",
+    )
+    binary = False
+
+    def __init__(
+        self,
+        tests_column: str = "verification_info",
+        entry_point_column: str = "entry_point",
+        setup_column: str = "test_setup_code",
+        language: str = "python",
+        max_tests: int = 0,
+        max_timeouts: int = 1,
+        float_tolerance: float = DEFAULT_TOLERANCE,
+        **sandbox: Any,
+    ) -> None:
+        super().__init__(**sandbox)
+        self.tests_column = tests_column
+        self.entry_point_column = entry_point_column
+        self.setup_column = setup_column
+        self.language = normalize_language(language) or "python"
+        self.max_tests = max_tests or None
+        self.max_timeouts = max_timeouts
+        self.float_tolerance = float_tolerance
+        self.required_columns = (tests_column,)
+
+    def score(self, batch: Batch) -> list[float | None]:
+        out: list[float | None] = [self.low] * len(batch)
+        jobs: list[dict[str, Any]] = []
+        owners: list[tuple[int, TestSuite]] = []
+        for i, text in enumerate(batch.texts):
+            suite = self._suite(batch, i)
+            if suite is None:
+                out[i] = None
+                continue
+            program = extract_program(text, suite.language)
+            if program is None:
+                continue
+            if suite.language == "cpp" and any(c.kind != "stdio" for c in suite.cases):
+                batch.count("invalid_tests")
+                out[i] = None
+                continue
+            batch.count("weak_asserts", suite.weak)
+            jobs.append(self._job(program, suite))
+            owners.append((i, suite))
+        if not jobs:
+            return out
+        answers = self.pool.run(jobs)
+        for (i, suite), answer in zip(owners, answers):
+            out[i] = self._grade(suite, answer, batch)
+        return out
+
+    def _suite(self, batch: Batch, i: int) -> TestSuite | None:
+        column = batch.columns.get(self.tests_column)
+        value = column[i] if column is not None else None
+        entry = batch.columns.get(self.entry_point_column)
+        setup = batch.columns.get(self.setup_column)
+        try:
+            return load_tests(
+                value,
+                entry_point=entry[i] if entry is not None else None,
+                setup=setup[i] if setup is not None else None,
+                default_language=self.language,
+                max_tests=self.max_tests,
+            )
+        except InvalidTests as exc:
+            batch.count("invalid_tests")
+            _warn_once(
+                f"reward {self.__name__!r}: row {i}: column {self.tests_column!r}: {exc} (scored None)"
+            )
+            return None
+
+    def _job(self, program: str, suite: TestSuite) -> dict[str, Any]:
+        return {
+            "lang": suite.language,
+            "code": program,
+            "tests": [_wire(case) for case in suite.cases],
+            "max_timeouts": self.max_timeouts,
+        }
+
+    def _grade(self, suite: TestSuite, answer: dict[str, Any], batch: Batch) -> float:
+        if "error" in answer:
+            batch.count("sandbox_errors")
+            logger.warning(
+                "reward %r: the sandbox failed on a completion: %s", self.__name__, answer["error"]
+            )
+            return self.low
+        build = answer.get("compile")
+        if isinstance(build, dict) and not build.get("ok"):
+            batch.count("compile_errors")
+            if build.get("status") == "timeout":
+                batch.count("timeouts")
+            return self.low
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(suite.cases):
+            batch.count("sandbox_errors")
+            return self.low
+        passed = 0
+        for case, result in zip(suite.cases, results):
+            status = result.get("status") if isinstance(result, dict) else None
+            if status in STATUS_COUNTERS:
+                batch.count(STATUS_COUNTERS[status])
+            if case_passed(case, result, self.float_tolerance):
+                passed += 1
+        fraction = passed / len(suite.cases)
+        if self.binary:
+            return 1.0 if passed == len(suite.cases) else 0.0
+        return fraction
+
+
+class CodeBinaryReward(CodeReward):
+    """1.0 only when the program passes every test of the row."""
+
+    binary = True
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Warn about a kind of problem once per process (a bad dataset would otherwise flood the log)."""
+    key = message.split(": ", 2)[-1][:80]
+    if key in _warned:
+        logger.debug(message)
+        return
+    _warned.add(key)
+    logger.warning(message + " [further rows like this are logged at debug level]")
+
+
+def _wire(case: TestCase) -> dict[str, Any]:
+    """The part of a test the sandbox may see: never the expected output or value."""
+    if case.kind == "stdio":
+        return {
+            "kind": "stdio",
+            "stdin": base64.b64encode(case.stdin.encode("utf-8", "surrogatepass")).decode(),
+        }
+    if case.kind == "call":
+        return {"kind": "call", "expr": case.expr, "setup": case.setup}
+    return {"kind": "assert", "source": case.source, "setup": case.setup}
+
+
+class CodeFormatReward(_SandboxUser):
+    """1.0 when the final answer holds a closed fenced block in the expected language that parses.
+
+    The language is the row's (``verification_info.language``) when the tests column is present,
+    else the ``language`` parameter. Python is parsed with :mod:`ast` (never run); C++ is checked
+    with ``g++ -fsyntax-only`` inside the sandbox.
+    """
+
+    reported_counts = ("errors", "sandbox_errors")
+
+    def __init__(
+        self,
+        language: str = "python",
+        tests_column: str = "verification_info",
+        require_tag: bool = True,
+        **sandbox: Any,
+    ) -> None:
+        super().__init__(**sandbox)
+        self.language = normalize_language(language) or "python"
+        self.tests_column = tests_column
+        self.require_tag = require_tag
+        self.required_columns = ()
+
+    def _row_language(self, batch: Batch, i: int) -> str:
+        column = batch.columns.get(self.tests_column)
+        value = column[i] if column is not None else None
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = None
+        if isinstance(value, Mapping):
+            lang = normalize_language(value.get("language"))
+            if lang:
+                return lang
+        return self.language
+
+    def _block(self, text: str, language: str) -> str | None:
+        answer = final_answer(text)
+        if answer is None:
+            return None
+        for block in reversed(fenced_blocks(answer)):
+            if block.tag in LANGUAGE_TAGS[language] or (not self.require_tag and block.tag == ""):
+                return block.code if block.code.strip() else None
+        return None
+
+    def score(self, batch: Batch) -> list[float | None]:
+        out: list[float | None] = [self.low] * len(batch)
+        cpp_jobs: list[dict[str, Any]] = []
+        cpp_rows: list[int] = []
+        for i, text in enumerate(batch.texts):
+            language = self._row_language(batch, i)
+            code = self._block(text, language)
+            if code is None:
+                continue
+            if language == "python":
+                out[i] = 1.0 if python_parses(code) else 0.0
+            else:
+                cpp_jobs.append({"lang": "cpp", "code": code, "tests": [], "syntax_only": True})
+                cpp_rows.append(i)
+        if cpp_jobs:
+            for i, answer in zip(cpp_rows, self.pool.run(cpp_jobs)):
+                if "error" in answer:
+                    batch.count("sandbox_errors")
+                    continue
+                out[i] = 1.0 if answer.get("compile", {}).get("ok") else 0.0
+        return out
+
+
+def make_code(**params: Any) -> CodeReward:
+    """Factory of ``code`` (the registry passes the validated parameters)."""
+    return CodeReward(**params)
+
+
+def make_code_binary(**params: Any) -> CodeBinaryReward:
+    """Factory of ``code_binary``."""
+    return CodeBinaryReward(**params)
+
+
+def make_code_format(**params: Any) -> CodeFormatReward:
+    """Factory of ``code_format``."""
+    return CodeFormatReward(**params)
