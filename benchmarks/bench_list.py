@@ -32,8 +32,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     listed = json.loads(
-        subprocess.run([sys.executable, "-m", "verifiers_core", "list", "--json"], check=True,
-                       capture_output=True, text=True).stdout
+        subprocess.run(
+            [sys.executable, "-m", "verifiers_core", "list", "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     )
     plugins = sorted({row["plugin"] for row in listed})
     print(f"plugins: {', '.join(plugins)}; rewards: {sum(1 for r in listed if r['status'] == 'ok')}")
@@ -42,7 +46,9 @@ def main() -> None:
     as_json = time_command([sys.executable, "-m", "verifiers_core", "list", "--json"], args.runs)
     print(f"python -c pass (baseline)       {baseline * 1000:7.1f} ms")
     print(f"python -m verifiers_core list   {table * 1000:7.1f} ms  ({table / baseline:.1f}x the baseline)")
-    print(f"  ... list --json               {as_json * 1000:7.1f} ms  ({as_json / baseline:.1f}x the baseline)")
+    print(
+        f"  ... list --json               {as_json * 1000:7.1f} ms  ({as_json / baseline:.1f}x the baseline)"
+    )
 
 
 if __name__ == "__main__":

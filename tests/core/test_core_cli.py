@@ -14,11 +14,15 @@ import pytest
 PYTHON = sys.executable
 
 
-def run(*args: str, env: dict[str, str] | None = None, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+def run(
+    *args: str, env: dict[str, str] | None = None, check: bool = True, **kwargs
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(args, capture_output=True, text=True, env=full_env, timeout=300, **kwargs)
     if check and proc.returncode != 0:
-        raise AssertionError(f"{args} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+        raise AssertionError(
+            f"{args} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        )
     return proc
 
 
@@ -81,19 +85,31 @@ def test_generated_plugin_installs_lists_scores_and_passes_its_tests(plugins):
     data.write_text(
         json.dumps({"completion": "<think>2+2</think> 4", "solution": "4"})
         + "\n"
-        + json.dumps({"completion": [{"role": "assistant", "content": "<think>.</think> 5"}], "solution": "4"})
+        + json.dumps(
+            {"completion": [{"role": "assistant", "content": "<think>.</think> 5"}], "solution": "4"}
+        )
         + "\n"
     )
     out = plugins["root"] / "scored.jsonl"
-    proc = cli("score", "--rewards", "vctest-gen/vctest_gen_exact", "--input", str(data), "--output", str(out))
+    proc = cli(
+        "score", "--rewards", "vctest-gen/vctest_gen_exact", "--input", str(data), "--output", str(out)
+    )
     scored = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["rewards"]["vctest_gen_exact"] for r in scored] == [1.0, 0.0]
     assert scored[0]["solution"] == "4"  # the input row is kept as it was
     assert "vctest_gen_exact: mean 0.5000 over 2 scored" in proc.stderr
 
     # the generated distribution passes its own tests, as generated
-    tests = run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(plugins["generated"] / "tests"),
-                cwd=plugins["generated"])
+    tests = run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        str(plugins["generated"] / "tests"),
+        cwd=plugins["generated"],
+    )
     assert "4 passed" in tests.stdout
 
 
@@ -117,7 +133,9 @@ def test_broken_plugin_is_listed_as_failed_and_others_still_work(plugins):
 
 def test_strict_mode_and_plugin_filter(plugins):
     strict = cli("list", env={"VERIFIERS_CORE_STRICT": "1"}, check=False)
-    assert strict.returncode == 2 and "vctest-broken" in strict.stderr and "no_such_dependency" in strict.stderr
+    assert (
+        strict.returncode == 2 and "vctest-broken" in strict.stderr and "no_such_dependency" in strict.stderr
+    )
     only = json.loads(cli("list", "--json", env={"VERIFIERS_CORE_LOAD_PLUGINS": "vctest-gen"}).stdout)
     assert {r["plugin"] for r in only} == {"vctest-gen"}
 
@@ -140,7 +158,12 @@ def test_score_reports_malformed_rows_and_keeps_going(plugins, tmp_path):
     proc = cli("score", "--rewards", "vctest_gen_exact", "--input", str(data))
     scored = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["rewards"]["vctest_gen_exact"] for r in scored] == [1.0, None]
-    for line, reason in [(2, "not valid JSON"), (3, "a row must be a JSON object"), (4, "no 'completion'"), (6, "'completion' must be")]:
+    for line, reason in [
+        (2, "not valid JSON"),
+        (3, "a row must be a JSON object"),
+        (4, "no 'completion'"),
+        (6, "'completion' must be"),
+    ]:
         assert f"mixed.jsonl:{line}: skipped: {reason}" in proc.stderr
     assert "1 None" in proc.stderr and "scored 2 rows (4 malformed rows skipped)" in proc.stderr
 
@@ -156,18 +179,32 @@ def test_score_user_errors_are_clear(plugins, tmp_path):
     unknown = cli("score", "--rewards", "vctest_gen_exakt", "--input", str(data), check=False)
     assert unknown.returncode == 2 and "did you mean 'vctest_gen_exact'" in unknown.stderr
 
-    bad_arg = cli("score", "--rewards", "vctest_gen_exact", "--reward-arg", "vctest_gen_exact.case_sensitive=maybe",
-                  "--input", str(data), check=False)
+    bad_arg = cli(
+        "score",
+        "--rewards",
+        "vctest_gen_exact",
+        "--reward-arg",
+        "vctest_gen_exact.case_sensitive=maybe",
+        "--input",
+        str(data),
+        check=False,
+    )
     assert bad_arg.returncode == 2 and "parameter 'case_sensitive'" in bad_arg.stderr
 
-    no_file = cli("score", "--rewards", "vctest_gen_exact", "--input", str(tmp_path / "nope.jsonl"), check=False)
+    no_file = cli(
+        "score", "--rewards", "vctest_gen_exact", "--input", str(tmp_path / "nope.jsonl"), check=False
+    )
     assert no_file.returncode == 2 and "no such file" in no_file.stderr
 
 
 def test_list_imports_no_heavy_modules():
     proc = cli("list", "--json", env={"PYTHONPROFILEIMPORTTIME": "1"})
-    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    heavy = {m for m in imported if m.split(".")[0] in {"torch", "sympy", "transformers", "trl", "math_verify"}}
+    imported = {
+        line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")
+    }
+    heavy = {
+        m for m in imported if m.split(".")[0] in {"torch", "sympy", "transformers", "trl", "math_verify"}
+    }
     assert imported and not heavy, sorted(heavy)[:10]
 
 

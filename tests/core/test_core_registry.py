@@ -69,7 +69,10 @@ def test_bare_and_qualified_names_resolve(reward_registry, register_plugin):
     assert reward_registry.resolve("lengths/length").name == "length"
     reward = verifiers_core.get_reward("lengths/length", scale=2)
     assert reward.__name__ == "length"  # TRL logs rewards/length/mean
-    assert reward(prompts=["p", "p"], completions=["ab", [{"role": "assistant", "content": "abc"}]]) == [4.0, 6.0]
+    assert reward(prompts=["p", "p"], completions=["ab", [{"role": "assistant", "content": "abc"}]]) == [
+        4.0,
+        6.0,
+    ]
     assert reward.spec.params == {"scale": 2.0}
     assert reward.spec.qualified_name == "lengths/length"
 
@@ -103,7 +106,9 @@ def test_ambiguous_bare_name_lists_candidates(register_plugin):
 def test_duplicate_qualified_name_names_both_distributions(reward_registry):
     with pytest.warns(verifiers_core.PluginLoadWarning, match="dist-one 1.0 and dist-two 2.0"):
         reward_registry.register_plugin(LengthPlugin(), name="same", distribution="dist-one", version="1.0")
-        reward_registry.register_plugin(OtherLengthPlugin(), name="same2", distribution="dist-two", version="2.0")
+        reward_registry.register_plugin(
+            OtherLengthPlugin(), name="same2", distribution="dist-two", version="2.0"
+        )
         # a third plugin object under an already-used pluggy name is a registration failure, so
         # simulate the real case: two distributions whose entry points are both called "same".
         entry = reward_registry.resolve("same2/length")
@@ -126,7 +131,9 @@ def test_strict_mode_makes_duplicates_fatal():
 
 def test_bad_parameters_name_reward_parameter_and_accepted_values(register_plugin):
     register_plugin(LengthPlugin(), name="lengths")
-    with pytest.raises(RewardParamError, match=r"reward 'length', parameter 'scale'.*at least 0.0.*accepts a number"):
+    with pytest.raises(
+        RewardParamError, match=r"reward 'length', parameter 'scale'.*at least 0.0.*accepts a number"
+    ):
         verifiers_core.get_reward("length", scale=-1)
     with pytest.raises(RewardParamError, match=r"no parameter 'scal' \(did you mean 'scale'\?\)"):
         verifiers_core.get_reward("length", scal=1)

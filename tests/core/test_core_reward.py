@@ -98,7 +98,9 @@ def test_exception_in_score_one_is_low_score_and_counted():
 
 def test_zero_counts_are_reported_too():
     metrics = []
-    ExactAnswer()(prompts=["p"], completions=["4"], solution=["4"], log_metric=lambda n, v: metrics.append((n, v)))
+    ExactAnswer()(
+        prompts=["p"], completions=["4"], solution=["4"], log_metric=lambda n, v: metrics.append((n, v))
+    )
     assert metrics == [("exact_answer/errors", 0.0)]
 
 

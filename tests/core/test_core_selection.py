@@ -12,7 +12,9 @@ from .test_core_registry import LengthPlugin
 
 def test_command_line_selection_resolves_with_weights_and_typed_args(register_plugin):
     register_plugin(LengthPlugin(), name="lengths")
-    resolved = resolve(make_choices("length,exact", "2,0.5", ["length.scale=0.5", "lengths/exact.column=gold"]))
+    resolved = resolve(
+        make_choices("length,exact", "2,0.5", ["length.scale=0.5", "lengths/exact.column=gold"])
+    )
     assert resolved.names == ["length", "exact"]
     assert resolved.weights == [2.0, 0.5]
     assert resolved.rewards[0].spec.params == {"scale": 0.5}
@@ -23,7 +25,9 @@ def test_command_line_selection_resolves_with_weights_and_typed_args(register_pl
 
 def test_yaml_selection_is_equivalent(register_plugin):
     register_plugin(LengthPlugin(), name="lengths")
-    choices = choices_from_config("rewards:\n  - {name: length, weight: 2.0, args: {scale: 0.5}}\n  - exact\n")
+    choices = choices_from_config(
+        "rewards:\n  - {name: length, weight: 2.0, args: {scale: 0.5}}\n  - exact\n"
+    )
     resolved = resolve(choices)
     assert resolved.weights == [2.0, 1.0]
     assert resolved.rewards[0].spec.params == {"scale": 0.5}
