@@ -40,7 +40,7 @@ $(DEV_STAMP): $(STAMP)
 
 test: install-dev
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q --doctest-modules verifiers_core $(foreach d,$(PLUGIN_DIRS),$(wildcard $(d)/src/verifiers_* $(d)/verifiers_*)) tests plugins
+	$(PY) -m pytest -q --doctest-modules verifiers_core trainer $(filter-out %.egg-info,$(foreach d,$(PLUGIN_DIRS),$(wildcard $(d)/src/verifiers_* $(d)/verifiers_*))) tests plugins
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -150,8 +150,8 @@ options come first, then TRL's GRPOConfig fields, then TRL's model and LoRA (PEF
 def build_parser():
     """TRL's ``TrlParser`` over our arguments, ``GRPOConfig`` and ``ModelConfig``, in that order.
 
-    >>> parser = build_parser()  # doctest: +SKIP
-    >>> parser.parse_known_args(["--rewards", "format"])[0].rewards  # doctest: +SKIP
+    >>> parser = build_parser()
+    >>> parser.parse_known_args(["--rewards", "format"])[0].rewards
     'format'
     """
     from trl import GRPOConfig, ModelConfig, TrlParser
@@ -264,8 +264,8 @@ def parse_args(argv: list[str] | None = None) -> ParsedArgs:
 
     ``--help`` prints the help and exits, as argparse does.
 
-    >>> parsed = parse_args(["--rewards", "format", "--mu", "2", "--reward-weights", "0.5"])  # doctest: +SKIP
-    >>> parsed.trainer.mu, parsed.grpo["reward_weights"], "mu" in parsed.explicit  # doctest: +SKIP
+    >>> parsed = parse_args(["--rewards", "format", "--mu", "2", "--reward-weights", "0.5"])
+    >>> parsed.trainer.mu, parsed.grpo["reward_weights"], "mu" in parsed.explicit
     (2, [0.5], True)
     """
     import sys

@@ -54,7 +54,7 @@ def load_any(name: str, config: str | None = None, split: str = "train") -> Any:
     >>> import json, os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "rows.jsonl")
     >>> _ = open(path, "w").write(json.dumps({"prompt": "2+2?", "solution": "4"}) + "\\n")
-    >>> load_any(path).column_names  # doctest: +SKIP
+    >>> load_any(path).column_names
     ['prompt', 'solution']
     """
     import datasets
@@ -193,10 +193,10 @@ def prepare(
 ) -> PreparedData:
     """Map a dataset to a ``prompt`` column plus the gold columns its preset provides.
 
-    >>> from datasets import Dataset  # doctest: +SKIP
-    >>> ds = Dataset.from_dict({"question": ["1+1?"], "answer": ["1+1=2\\n#### 2"]})  # doctest: +SKIP
-    >>> out = prepare(ds)  # doctest: +SKIP
-    >>> out.preset, out.dataset[0]["solution"], out.dataset[0]["prompt"][-1]["content"]  # doctest: +SKIP
+    >>> from datasets import Dataset
+    >>> ds = Dataset.from_dict({"question": ["1+1?"], "answer": ["1+1=2\\n#### 2"]})
+    >>> out = prepare(ds)
+    >>> out.preset, out.dataset[0]["solution"], out.dataset[0]["prompt"][-1]["content"]
     ('gsm8k', '2', '1+1?')
     """
     columns = list(dataset.column_names)

@@ -1,8 +1,17 @@
 """verifiers-core: rule-based rewards for GRPO, installed with pip and selected by name.
 
+Rewards come from installed plugins; here, an example plugin in an isolated registry:
+
 >>> import verifiers_core
->>> sorted(r.name for r in verifiers_core.list_rewards() if r.status == "ok")  # doctest: +SKIP
-['accuracy', 'code', 'format', ...]
+>>> from verifiers_core.testing import isolated_registry
+>>> from verifiers_core.testing.examples import ExamplePlugin
+>>> with isolated_registry() as registry:
+...     _ = registry.register_plugin(ExamplePlugin(), name="examples")
+...     reward = verifiers_core.get_reward("exact_answer")
+...     [r.qualified_name for r in verifiers_core.list_rewards()]
+['examples/exact_answer']
+>>> reward(prompts=["2+2?"], completions=["<think>2+2=4</think> 4"], solution=["4"])
+[1.0]
 """
 
 from __future__ import annotations

@@ -495,9 +495,13 @@ def set_registry(registry: Registry | None) -> Registry | None:
 def get_reward(name: str, **params: Any) -> Reward:
     """Build an installed reward by name, with parameters.
 
-    >>> reward = get_reward("format")  # doctest: +SKIP
-    >>> reward(prompts=["p"], completions=["<think>2+2</think> \\\\boxed{4}"])  # doctest: +SKIP
-    [1.0]
+    >>> from verifiers_core.testing import isolated_registry
+    >>> from verifiers_core.testing.examples import ExamplePlugin
+    >>> with isolated_registry() as registry:
+    ...     _ = registry.register_plugin(ExamplePlugin(), name="examples")
+    ...     reward = get_reward("exact_answer", column="gold")
+    >>> reward.__name__, reward(prompts=["p"], completions=["<think>2+2</think> 4"], gold=["4"])
+    ('exact_answer', [1.0])
     """
     return get_registry().create(name, **params)
 

@@ -225,8 +225,13 @@ def select_rewards(
 ) -> ResolvedRewards:
     """Resolve a command-line style selection in one call.
 
-    >>> select_rewards("format,tag_count", "1,0.2").weights  # doctest: +SKIP
-    [1.0, 0.2]
+    >>> from verifiers_core.testing import isolated_registry
+    >>> from verifiers_core.testing.examples import ExamplePlugin
+    >>> with isolated_registry() as registry:
+    ...     _ = registry.register_plugin(ExamplePlugin(), name="examples")
+    ...     chosen = select_rewards("exact_answer,examples/exact_answer", "1,0.2", ["exact_answer.column=gold"])
+    >>> chosen.names, chosen.weights, [r.required_columns for r in chosen.rewards]
+    (['exact_answer', 'exact_answer'], [1.0, 0.2], [('gold',), ('gold',)])
     """
     return resolve(make_choices(names, weights, reward_args), registry)
 

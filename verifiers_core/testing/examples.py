@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..hookspecs import hookimpl
+from ..params import Param
 from ..reward import Reward
 from ..text import final_answer
 
@@ -27,3 +29,22 @@ class ExactAnswer(Reward):
             return None  # an unusable gold is not the completion's fault
         answer = final_answer(text)
         return 1.0 if answer is not None and answer.strip() == str(gold).strip() else 0.0
+
+
+class ExamplePlugin:
+    """A plugin object registering :class:`ExactAnswer`, for documentation and tests.
+
+    >>> from verifiers_core import Registry
+    >>> reg = Registry(load_entry_points=False)
+    >>> reg.register_plugin(ExamplePlugin(), name="examples").status
+    'ok'
+    """
+
+    @hookimpl
+    def register_rewards(self, register: Any) -> None:
+        register(
+            "exact_answer",
+            ExactAnswer,
+            description="1.0 when the final answer equals the gold column",
+            params=[Param("column", str, "solution", "dataset column holding the gold answer")],
+        )

@@ -1,9 +1,9 @@
 """The rewards ``code``, ``code_binary`` and ``code_format``.
 
 >>> from verifiers_code.rewards import CodeReward
->>> reward = CodeReward(workers=1)  # doctest: +SKIP
+>>> reward = CodeReward(workers=1)
 >>> reward(prompts=["p"], completions=["```python\\nprint(int(input())*2)\\n```"],
-...        verification_info=['{"test_cases": [{"type": "stdin_stdout", "input": "2", "output": "4"}]}'])  # doctest: +SKIP
+...        verification_info=['{"test_cases": [{"type": "stdin_stdout", "input": "2", "output": "4"}]}'])
 [1.0]
 """
 

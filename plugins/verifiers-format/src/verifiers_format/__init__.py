@@ -8,7 +8,7 @@
 Build them by name once installed::
 
     >>> import verifiers_core
-    >>> verifiers_core.get_reward("format")(completions=["<think>2+2=4</think> 4"])  # doctest: +SKIP
+    >>> verifiers_core.get_reward("format")(completions=["<think>2+2=4</think> 4"])
     [1.0]
 
 or directly from their classes (nothing heavy is imported either way):
