@@ -25,7 +25,7 @@ from .task import Problem
 from .tokenizer import build_tokenizer
 
 #: Bump when the task, tokenizer or training code changes in a way that changes the weights.
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
 MARKER = "builtin.json"
 
 

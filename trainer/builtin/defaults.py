@@ -25,14 +25,14 @@ def grpo_overrides(seed: int = 0) -> dict[str, Any]:
     """``GRPOConfig`` values under which GRPO visibly learns the task on 2 CPU cores in about 2 minutes.
 
     4 prompts × 8 generations per step; ``beta=0`` (no reference model: nothing to keep close to,
-    and it halves the forward passes); a small learning rate (3e-4 wrecked the model within 60
-    steps in the measurements behind these values, 3e-5 to 1e-4 were safe).
+    and it saves a forward pass); a small learning rate (measured on seeds 0-2: 5e-5 and 8e-5 both
+    took held-out accuracy from about 0.35 to 0.99; 3e-4 is known to wreck a model of this size).
 
     >>> grpo_overrides(seed=3)["seed"], grpo_overrides()["num_generations"]
     (3, 8)
     """
     return {
-        "learning_rate": 5e-5,
+        "learning_rate": 8e-5,
         "num_generations": 8,
         "per_device_train_batch_size": 32,
         "gradient_accumulation_steps": 1,

@@ -34,8 +34,8 @@ class SFTRecipe:
     batch_size: int = 64
     learning_rate: float = 3e-3
     warmup_steps: int = 30
-    regroup_share: float = 0.6
-    drop_share: float = 0.65
+    regroup_share: float = 0.65
+    drop_share: float = 0.75
     malformed_share: float = 0.1
 
     def __post_init__(self) -> None:

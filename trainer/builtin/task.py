@@ -136,8 +136,10 @@ def split_problems(seed: int, heldout_size: int) -> tuple[list[Problem], list[Pr
 
 
 class ProblemSampler:
-    """Draw problems from a pool, a fixed share of them with a carry or borrow.
+    """Draw problems from a pool: half additions, half subtractions, a fixed share regrouping.
 
+    The pool holds twice as many additions as subtractions; drawing the operation first gives
+    subtraction (and its harder small results, such as ``63-58``) as much practice as addition.
     Uniform two-digit problems regroup 45% of the time; the share is set explicitly so that the
     starting accuracy (which misses most regrouping problems) lands where intended.
 
@@ -149,18 +151,22 @@ class ProblemSampler:
     def __init__(self, pool: list[Problem], regroup_share: float) -> None:
         if not 0.0 <= regroup_share <= 1.0:
             raise ValueError(f"regroup_share must be in [0, 1], got {regroup_share}")
-        self.with_regroup = [p for p in pool if p.regroups]
-        self.without = [p for p in pool if not p.regroups]
-        if not self.with_regroup or not self.without:
-            raise ValueError("the pool needs problems both with and without a carry/borrow")
+        self.buckets: dict[tuple[str, bool], list[Problem]] = {}
+        for p in pool:
+            self.buckets.setdefault((p.op, p.regroups), []).append(p)
+        for key in (("+", True), ("+", False), ("-", True), ("-", False)):
+            if not self.buckets.get(key):
+                op, regroups = key
+                raise ValueError(f"the pool has no {op!r} problem with regroups={regroups}")
         self.regroup_share = regroup_share
 
     def draw(self, n: int, rng: random.Random) -> list[Problem]:
         """Return ``n`` problems drawn with replacement."""
-        return [
-            rng.choice(self.with_regroup if rng.random() < self.regroup_share else self.without)
-            for _ in range(n)
-        ]
+        out = []
+        for _ in range(n):
+            op = "+" if rng.random() < 0.5 else "-"
+            out.append(rng.choice(self.buckets[(op, rng.random() < self.regroup_share)]))
+        return out
 
 
 def boxed_answer(text: str) -> str | None:
