@@ -34,7 +34,7 @@ from verifiers_core.selection import (
     resolve,
 )
 
-from . import outputs
+from . import outputs, progress
 from .args import ParsedArgs, TrainerArguments, parse_args
 from .checks import check_batch, check_model
 from .clipping import ClipPlan, apply_mu, plan_clipping
@@ -260,6 +260,7 @@ def execute(plan: RunPlan) -> RunResult:
     callback = outputs.make_run_log_callback(out_dir, names, args.sample_every, args.num_samples)
     trainer = build_trainer(plan, [callback])
     callback.trainer = trainer
+    progress.install(trainer, names)
     summary: dict[str, Any] = {}
     if plan.builtin is not None:
         summary["heldout_accuracy_before"] = _evaluate(plan, trainer)
