@@ -69,10 +69,14 @@ def evaluate(model: Any, tokenizer: PreTrainedTokenizerFast, dataset: Any) -> fl
     A completion is correct when the last ``\\boxed{}`` after ``</think>`` equals the solution.
     The model's training mode is restored afterwards, so this can run in the middle of training.
 
-    >>> from trainer.builtin import builtin_defaults  # doctest: +SKIP
-    >>> setup = builtin_defaults()  # doctest: +SKIP
-    >>> model = AutoModelForCausalLM.from_pretrained(setup.model_path)  # doctest: +SKIP
-    >>> 0.0 <= setup.evaluate(model, setup.tokenizer, setup.heldout_dataset) <= 1.0  # doctest: +SKIP
+    >>> import tempfile
+    >>> from transformers import AutoModelForCausalLM
+    >>> from trainer.builtin import build_builtin
+    >>> from trainer.builtin.sft import SFTRecipe
+    >>> setup = build_builtin(0, tempfile.mkdtemp(), sft=SFTRecipe(steps=2, batch_size=4, warmup_steps=1),
+    ...                       train_size=8, heldout_size=8, verbose=False)  # a tiny build, for the example
+    >>> model = AutoModelForCausalLM.from_pretrained(setup.model_path)
+    >>> 0.0 <= evaluate(model, setup.tokenizer, setup.heldout_dataset) <= 1.0
     True
     """
     for column in ("prompt", "solution"):
