@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from verifiers_core.text import REASONING_KEYS
+
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 ANSWER_OPEN = "<answer>"
@@ -30,9 +32,6 @@ ANSWER_CLOSE = "</answer>"
 
 #: Accepted values of the ``think_opened`` parameter.
 THINK_OPENED_CHOICES = ("auto", "completion", "prompt")
-
-#: Message keys where a response parser (transformers' ``parse_response``) puts the reasoning.
-_REASONING_KEYS = ("reasoning_content", "thinking", "reasoning")
 
 
 def check_think_opened(reward: str, value: str) -> str:
@@ -91,34 +90,23 @@ def prompt_opens_think(prompt: Any) -> bool:
     return tail.rstrip().endswith(THINK_OPEN)
 
 
-def parsed_reasoning_text(completion: Any) -> str | None:
-    """Rebuild ``<think>reasoning</think>answer`` from messages a response parser already split.
+def has_parsed_reasoning(completion: Any) -> bool:
+    """Whether a response parser split the reasoning out of the text (``reasoning_content``).
 
-    With a tokenizer that has a response schema, TRL hands rewards messages such as
-    ``{"role": "assistant", "reasoning_content": "...", "content": "answer"}``: the think tags are
-    gone from ``content``. Returns ``None`` when no message carries a reasoning field.
+    The core's ``completion_text`` already puts such reasoning back between think tags; the parser
+    saw the whole turn, so no opener from the prompt must be added on top.
 
-    >>> parsed_reasoning_text([{"role": "assistant", "reasoning_content": "2+2=4", "content": "4"}])
-    '<think>2+2=4</think>4'
-    >>> parsed_reasoning_text([{"role": "assistant", "content": "<think>x</think> 4"}]) is None
+    >>> has_parsed_reasoning([{"role": "assistant", "reasoning_content": "2+2=4", "content": "4"}])
     True
+    >>> has_parsed_reasoning([{"role": "assistant", "content": "<think>x</think> 4"}])
+    False
     """
-    if isinstance(completion, dict):
-        completion = [completion]
-    if not isinstance(completion, (list, tuple)):
-        return None
-    found = False
-    parts: list[str] = []
-    for message in completion:
-        if not isinstance(message, dict):
-            parts.append(message_text(message))
-            continue
-        reasoning = next((message[k] for k in _REASONING_KEYS if isinstance(message.get(k), str)), None)
-        if reasoning is not None:
-            found = True
-            parts.append(f"{THINK_OPEN}{reasoning}{THINK_CLOSE}")
-        parts.append(message_text(message))
-    return "".join(parts) if found else None
+    messages = [completion] if isinstance(completion, dict) else completion
+    if not isinstance(messages, (list, tuple)):
+        return False
+    return any(
+        isinstance(m, dict) and any(isinstance(m.get(k), str) for k in REASONING_KEYS) for m in messages
+    )
 
 
 def opened_flags(think_opened: str, prompts: Sequence[Any] | None, n: int) -> list[bool]:
@@ -157,9 +145,8 @@ def reasoning_texts(
     flags = opened_flags(think_opened, prompts, len(texts))
     out: list[str] = []
     for i, (text, opened) in enumerate(zip(texts, flags)):
-        rebuilt = parsed_reasoning_text(completions[i]) if completions is not None else None
-        if rebuilt is not None:
-            out.append(rebuilt)  # the parser saw the whole turn, prompt's opener included
+        if completions is not None and has_parsed_reasoning(completions[i]):
+            out.append(text)  # rebuilt by the core from the parser's fields, prompt's opener included
         elif opened:
             prefix = opener
             if opener.endswith("\n") and text.startswith("\n"):
