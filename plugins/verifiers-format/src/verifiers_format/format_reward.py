@@ -21,12 +21,11 @@ import logging
 import re
 
 from verifiers_core import Batch, Reward
+from verifiers_core.text import THINK_CLOSE, THINK_OPEN
 
 from .think import (
     ANSWER_CLOSE,
     ANSWER_OPEN,
-    THINK_CLOSE,
-    THINK_OPEN,
     check_think_opened,
     opened_flags,
     reasoning_texts,

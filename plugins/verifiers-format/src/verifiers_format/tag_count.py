@@ -22,12 +22,11 @@ import logging
 from dataclasses import dataclass
 
 from verifiers_core import Batch, Reward
+from verifiers_core.text import THINK_CLOSE, THINK_OPEN
 
 from .think import (
     ANSWER_CLOSE,
     ANSWER_OPEN,
-    THINK_CLOSE,
-    THINK_OPEN,
     check_think_opened,
     reasoning_texts,
 )

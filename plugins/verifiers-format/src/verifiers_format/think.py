@@ -23,10 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from verifiers_core.text import REASONING_KEYS
+from verifiers_core.text import REASONING_KEYS, THINK_OPEN
 
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
 ANSWER_OPEN = "<answer>"
 ANSWER_CLOSE = "</answer>"
 
