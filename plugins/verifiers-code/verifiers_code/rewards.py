@@ -127,8 +127,9 @@ class CodeReward(_SandboxUser):
         out: list[float | None] = [self.low] * len(batch)
         jobs: list[dict[str, Any]] = []
         owners: list[tuple[int, TestSuite]] = []
+        parsed: dict[Any, TestSuite | InvalidTests] = {}  # GRPO: a group's completions share tests
         for i, text in enumerate(batch.texts):
-            suite = self._suite(batch, i)
+            suite = self._suite(batch, i, parsed)
             if suite is None:
                 out[i] = None
                 continue
@@ -149,25 +150,34 @@ class CodeReward(_SandboxUser):
             out[i] = self._grade(suite, answer, batch)
         return out
 
-    def _suite(self, batch: Batch, i: int) -> TestSuite | None:
+    def _suite(self, batch: Batch, i: int, parsed: dict[Any, TestSuite | InvalidTests]) -> TestSuite | None:
         column = batch.columns.get(self.tests_column)
         value = column[i] if column is not None else None
         entry = batch.columns.get(self.entry_point_column)
         setup = batch.columns.get(self.setup_column)
-        try:
-            return load_tests(
-                value,
-                entry_point=entry[i] if entry is not None else None,
-                setup=setup[i] if setup is not None else None,
-                default_language=self.language,
-                max_tests=self.max_tests,
-            )
-        except InvalidTests as exc:
+        args = (value, entry[i] if entry is not None else None, setup[i] if setup is not None else None)
+        key = args if all(a is None or isinstance(a, str) for a in args) else None
+        found = parsed.get(key) if key is not None else None
+        if found is None:
+            try:
+                found = load_tests(
+                    args[0],
+                    entry_point=args[1],
+                    setup=args[2],
+                    default_language=self.language,
+                    max_tests=self.max_tests,
+                )
+            except InvalidTests as exc:
+                found = exc
+            if key is not None:
+                parsed[key] = found
+        if isinstance(found, InvalidTests):
             batch.count("invalid_tests")
             _warn_once(
-                f"reward {self.__name__!r}: row {i}: column {self.tests_column!r}: {exc} (scored None)"
+                f"reward {self.__name__!r}: row {i}: column {self.tests_column!r}: {found} (scored None)"
             )
             return None
+        return found
 
     def _job(self, program: str, suite: TestSuite) -> dict[str, Any]:
         return {

@@ -70,8 +70,6 @@ class AccuracyReward(Reward):
     def verdicts(self, batch: Batch) -> list[Verdict]:
         """Grade the batch, count its events and log the extracted answers."""
         verdicts = grade(batch.texts, batch.column(self.column), self.settings)
-        for what in COUNTS:
-            batch.counts[what] += 0
         for v in verdicts:
             if v.value is None:
                 batch.count("unusable_golds")
