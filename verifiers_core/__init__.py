@@ -28,7 +28,7 @@ from .errors import (
     VerifiersCoreError,
 )
 from .hookspecs import hookimpl
-from .params import Param
+from .params import THINK_OPENED, Param
 from .registry import (
     PluginLoadWarning,
     Registry,
@@ -41,9 +41,11 @@ from .registry import (
 )
 from .reward import AsyncReward, Batch, CallableReward, Reward
 from .selection import ResolvedRewards, RewardChoice, select_rewards
-from .text import completion_text, final_answer
+from .text import completion_text, final_answer, message_text
 
 __all__ = [
+    "THINK_OPENED",
+    "message_text",
     "AmbiguousRewardError",
     "AsyncReward",
     "ResolvedRewards",

@@ -179,3 +179,16 @@ def bind_params(reward: str, params: Sequence[Param], given: Mapping[str, Any]) 
                 f"reward {reward!r}, parameter {p.name!r}: {exc} (accepts {p.accepts})"
             ) from None
     return bound
+
+
+#: The answer-region parameter every answer-grading reward declares (see :mod:`verifiers_core.text`).
+THINK_OPENED = Param(
+    "think_opened",
+    str,
+    "auto",
+    "who opens <think>: 'completion' (the model writes it), 'prompt' (the prompt or chat template "
+    "already ends with it, as R1-distill, Qwen3 and QwQ templates do), 'auto' (per row: the prompt "
+    "text, or a final assistant message, ends with <think>). A completion that never closes the "
+    "reasoning has no answer",
+    choices=("auto", "completion", "prompt"),
+)

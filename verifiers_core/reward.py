@@ -8,6 +8,15 @@ TRL's ``GRPOTrainer`` calls a reward with keywords only::
 and expects one ``float`` (or ``None``: "cannot score this row") per completion. :class:`Reward`
 turns that call into :meth:`Reward.score` on a :class:`Batch` of plain texts and columns, checks the
 columns it needs, checks what comes back, and counts internal failures through ``log_metric``.
+
+Before ``score`` sees anything, the base class applies two rules once per row, for every reward:
+
+- **The answer region** (:mod:`verifiers_core.text`): a completion cut off inside its reasoning
+  has no answer. For a reward that grades the answer (``grades_answer = True``, the default) such
+  rows never reach ``score``; they get :meth:`Reward.no_answer_value` (``low``) and are counted as
+  ``no_answer``. ``batch.answers`` holds the answer region of every row that ``score`` sees.
+- **A size bound**: a completion longer than ``max_completion_chars`` is refused before any parsing
+  (``no_answer_value``, counted as ``oversized``), so work on hostile input stays bounded.
 """
 
 from __future__ import annotations
@@ -20,12 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import MissingColumnError, RewardContractError
-from .text import completion_text
+from .text import completion_text, final_answer, opened_flags
 
 logger = logging.getLogger("verifiers_core")
 
 #: Keywords TRL passes that are not dataset columns.
 TRAINER_KEYWORDS = frozenset({"trainer_state", "log_extra", "log_metric", "environments"})
+#: Default bound on a completion's characters (about 250k tokens); longer ones are refused unparsed.
+MAX_COMPLETION_CHARS = 1_000_000
 
 
 @dataclass
@@ -45,6 +56,13 @@ class Batch:
     log_metric: Callable[[str, float], None] | None = None
     log_extra: Callable[[str, list], None] | None = None
     counts: Counter = field(default_factory=Counter)
+    #: Per row: the final answer region (text after the last ``</think>``), or ``None`` when the
+    #: completion has none. Rewards that grade the answer only ever see rows where it is a string.
+    answers: list[str | None] | None = None
+    #: Per row: whether the prompt (or chat template) opened ``<think>`` before the completion.
+    think_opened: list[bool] | None = None
+    #: Per row counts (``row_counts[i][what]``), filled by :meth:`count` when given ``row=``.
+    row_counts: dict[int, Counter] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -57,13 +75,72 @@ class Batch:
         """
         return self.columns[name]
 
-    def count(self, what: str, n: int = 1) -> None:
+    def answer(self, i: int) -> str | None:
+        """The final answer region of row ``i`` (see :mod:`verifiers_core.text`).
+
+        >>> Batch(texts=["<think>a</think> 4"]).answer(0), Batch(texts=["<think>a"]).answer(0)
+        (' 4', None)
+        """
+        if self.answers is not None:
+            return self.answers[i]
+        return final_answer(self.texts[i], think_opened=bool(self.think_opened and self.think_opened[i]))
+
+    def count(self, what: str, n: int = 1, *, row: int | None = None) -> None:
         """Count an event (``timeouts``, ``errors``, ...); reported once per call via ``log_metric``.
 
-        >>> b = Batch(texts=["x"]); b.count("timeouts"); b.counts["timeouts"]
-        1
+        With ``row=i`` the event is also kept per row (``row_counts``), for integrations that report
+        counters per sample (veRL's per-sample dicts).
+
+        >>> b = Batch(texts=["x", "y"]); b.count("timeouts", row=1); b.counts["timeouts"], b.row_counts
+        (1, {1: Counter({'timeouts': 1})})
         """
         self.counts[what] += n
+        if row is not None:
+            self.row_counts.setdefault(row, Counter())[what] += n
+
+    def subset(self, rows: Sequence[int]) -> Batch:
+        """A batch of some of this batch's rows, in the given order; ``log_extra`` calls on it are
+        widened back to this batch's length (``None`` for the rows left out).
+
+        >>> b = Batch(texts=["a", "b", "c"], columns={"gold": [1, 2, 3]})
+        >>> s = b.subset([2, 0]); s.texts, s.columns
+        (['c', 'a'], {'gold': [3, 1]})
+        """
+        rows = list(rows)
+
+        def pick(values: list[Any] | None) -> list[Any] | None:
+            return None if values is None else [values[i] for i in rows]
+
+        log_extra = None
+        if self.log_extra is not None:
+            parent_extra, n = self.log_extra, len(self)
+
+            def log_extra(column: str, values: list) -> None:
+                wide: list[Any] = [None] * n
+                for i, v in zip(rows, values):
+                    wide[i] = v
+                parent_extra(column, wide)
+
+        return Batch(
+            texts=[self.texts[i] for i in rows],
+            prompts=pick(self.prompts),
+            completions=pick(self.completions),
+            completion_ids=pick(self.completion_ids),
+            columns={k: [v[i] for i in rows] for k, v in self.columns.items()},
+            log_metric=self.log_metric,
+            log_extra=log_extra,
+            answers=pick(self.answers),
+            think_opened=pick(self.think_opened),
+        )
+
+
+@dataclass
+class Scored:
+    """One reward call's outcome: a value per row, and the events counted (per call and per row)."""
+
+    values: list[float | None]
+    counts: Counter = field(default_factory=Counter)
+    row_counts: dict[int, Counter] = field(default_factory=dict)
 
 
 class Reward:
@@ -89,6 +166,13 @@ class Reward:
     low: float = 0.0
     #: Counters sent to ``log_metric`` at every call, 0 included, so their means stay honest.
     reported_counts: Sequence[str] = ("errors",)
+    #: Whether this reward grades the final answer: rows with no answer region then never reach
+    #: :meth:`score`. Rewards about the whole completion (length, repetition) set it to False.
+    grades_answer: bool = True
+    #: Who opened ``<think>``: ``auto`` (per row, from the prompt), ``completion`` or ``prompt``.
+    think_opened: str = "auto"
+    #: Completions longer than this many characters are refused before any parsing.
+    max_completion_chars: int = MAX_COMPLETION_CHARS
 
     def __call__(
         self,
@@ -99,24 +183,120 @@ class Reward:
     ) -> list[float | None]:
         if completions is None:
             raise RewardContractError(f"reward {self.__name__!r} was called without completions=")
-        completions = list(completions)
         log_metric = kwargs.get("log_metric")
         log_extra = kwargs.get("log_extra")
         columns = {k: v for k, v in kwargs.items() if k not in TRAINER_KEYWORDS}
-        self._check_columns(columns, len(completions))
-        batch = Batch(
-            texts=[completion_text(c) for c in completions],
-            prompts=list(prompts) if prompts is not None else None,
-            completions=completions,
-            completion_ids=list(completion_ids) if completion_ids is not None else None,
-            columns={k: list(v) for k, v in columns.items() if _is_column(v, len(completions))},
+        return self.evaluate(
+            completions,
+            prompts=prompts,
+            completion_ids=completion_ids,
+            columns=columns,
             log_metric=log_metric if callable(log_metric) else None,
             log_extra=log_extra if callable(log_extra) else None,
+        ).values
+
+    def evaluate(
+        self,
+        completions: Sequence[Any],
+        *,
+        prompts: Sequence[Any] | None = None,
+        completion_ids: Sequence[Sequence[int]] | None = None,
+        columns: dict[str, Any] | None = None,
+        log_metric: Callable[[str, float], None] | None = None,
+        log_extra: Callable[[str, list], None] | None = None,
+    ) -> Scored:
+        """Score like ``__call__``, and also return this call's counters, per call and per row.
+
+        >>> from verifiers_core.testing.examples import ExactAnswer
+        >>> s = ExactAnswer().evaluate(["<think>cut", "4"], columns={"solution": ["4", "4"]})
+        >>> s.values, s.counts["no_answer"], dict(s.row_counts)
+        ([0.0, 1.0], 1, {0: Counter({'no_answer': 1})})
+        """
+        completions = list(completions)
+        columns = dict(columns or {})
+        self._check_columns(columns, len(completions))
+        batch = self.make_batch(
+            completions,
+            prompts=prompts,
+            completion_ids=completion_ids,
+            columns=columns,
+            log_metric=log_metric,
+            log_extra=log_extra,
         )
-        values = self.score(batch)
-        values = check_values(self.__name__, values, len(completions))
+        values = self.score_with_rules(batch)
         self._report(batch)
+        return Scored(values, batch.counts, batch.row_counts)
+
+    def make_batch(
+        self,
+        completions: Sequence[Any],
+        *,
+        prompts: Sequence[Any] | None = None,
+        completion_ids: Sequence[Sequence[int]] | None = None,
+        columns: dict[str, Any] | None = None,
+        log_metric: Callable[[str, float], None] | None = None,
+        log_extra: Callable[[str, list], None] | None = None,
+    ) -> Batch:
+        """The :class:`Batch` this reward scores: texts, answer regions and aligned columns.
+
+        >>> from verifiers_core.testing.examples import ExactAnswer
+        >>> b = ExactAnswer().make_batch(["cut off, \\boxed{4}", "x</think> 4"], prompts=["Q <think>"] * 2)
+        >>> b.think_opened, b.answers
+        ([True, True], [None, ' 4'])
+        """
+        completions = list(completions)
+        n = len(completions)
+        texts = [completion_text(c) for c in completions]
+        prompts = list(prompts) if prompts is not None else None
+        opened = opened_flags(self.think_opened, prompts, n, completions)
+        return Batch(
+            texts=texts,
+            prompts=prompts,
+            completions=completions,
+            completion_ids=list(completion_ids) if completion_ids is not None else None,
+            columns={k: list(v) for k, v in (columns or {}).items() if _is_column(v, n)},
+            log_metric=log_metric,
+            log_extra=log_extra,
+            answers=[final_answer(t, think_opened=o) for t, o in zip(texts, opened)],
+            think_opened=opened,
+        )
+
+    def score_with_rules(self, batch: Batch) -> list[float | None]:
+        """Apply the size bound and the answer-region rule, then :meth:`score` the rows left.
+
+        Rows refused here get :meth:`no_answer_value` and are counted (``oversized``,
+        ``no_answer``); the others are scored in one call to :meth:`score`, in order.
+        """
+        n = len(batch)
+        refused: dict[int, str] = {}
+        for i, text in enumerate(batch.texts):
+            if len(text) > self.max_completion_chars:
+                refused[i] = "oversized"
+            elif self.grades_answer and batch.answers is not None and batch.answers[i] is None:
+                refused[i] = "no_answer"
+        if not refused:
+            values = check_values(self.__name__, self.score(batch), n)
+        else:
+            keep = [i for i in range(n) if i not in refused]
+            values = [None] * n
+            if keep:
+                sub = batch.subset(keep)
+                scored = check_values(self.__name__, self.score(sub), len(keep))
+                for i, v in zip(keep, scored):
+                    values[i] = v
+                batch.counts.update(sub.counts)
+                for j, counts in sub.row_counts.items():
+                    batch.row_counts.setdefault(keep[j], Counter()).update(counts)
+            for i, why in refused.items():
+                batch.count(why, row=i)
+                values[i] = self.no_answer_value(batch, i)
+            values = check_values(self.__name__, values, n)
         return values
+
+    def no_answer_value(self, batch: Batch, i: int) -> float | None:
+        """The value of row ``i`` when it has no answer (cut off in its reasoning) or is refused
+        for its size: ``low`` unless a reward knows better (``cosine`` scales it by length)."""
+        return self.low
 
     def score(self, batch: Batch) -> list[float | None]:
         """Score a whole batch; the default calls :meth:`score_one` per row, isolating failures."""
@@ -161,7 +341,10 @@ class Reward:
                 if n and what in ("errors", "timeouts"):
                     logger.info("reward %r: %d %s in a batch of %d", self.__name__, n, what, len(batch))
             return
-        for what in sorted(set(self.reported_counts) | set(batch.counts)):
+        reported = set(self.reported_counts) | set(batch.counts) | {"oversized"}
+        if self.grades_answer:
+            reported.add("no_answer")
+        for what in sorted(reported):
             batch.log_metric(f"{self.__name__}/{what}", float(batch.counts[what]))
 
     def __repr__(self) -> str:
@@ -177,6 +360,9 @@ class CallableReward(Reward):
     >>> r(prompts=["p"], completions=["abc"]), r.__name__
     ([3.0], 'length')
     """
+
+    #: A plain function gets no answer-region rule: subclass :class:`Reward` for it.
+    grades_answer = False
 
     def __init__(self, func: Callable[..., Sequence[Any]], name: str, required_columns: Sequence[str] = ()):
         self.func = func

@@ -1,20 +1,15 @@
-"""Offline scoring of JSONL rows with selected rewards (``python -m verifiers_core score``)."""
+"""Offline scoring of JSONL rows with selected rewards (``python -m verifiers_core score``), through
+the one scoring path (:class:`~verifiers_core.suite.RewardSuite`)."""
 
 from __future__ import annotations
 
 import json
-import math
-import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .errors import MissingColumnError, RewardContractError
-from .reward import Reward
-
-#: Row keys that are not columns handed to rewards.
-ROW_KEYS = frozenset({"completion", "prompt", "completion_ids", "expected", "rewards", "total_reward"})
+from .suite import RewardSuite
 
 
 @dataclass
@@ -100,81 +95,32 @@ def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def output_keys(rewards: Sequence[Reward]) -> list[str]:
-    """Keys of the ``rewards`` object: reward names, made unique when a reward is chosen twice.
-
-    >>> from verifiers_core.testing.examples import ExactAnswer
-    >>> output_keys([ExactAnswer(), ExactAnswer()])
-    ['exact_answer', 'exact_answer#2']
-    """
-    seen: Counter = Counter()
-    keys = []
-    for reward in rewards:
-        seen[reward.__name__] += 1
-        n = seen[reward.__name__]
-        keys.append(reward.__name__ if n == 1 else f"{reward.__name__}#{n}")
-    return keys
-
-
-def score_batch(
-    rewards: Sequence[Reward], weights: Sequence[float], rows: list[dict[str, Any]], stats: list[RewardStats]
-) -> None:
+def score_batch(suite: RewardSuite, rows: list[dict[str, Any]], stats: list[RewardStats]) -> None:
     """Score ``rows`` in place (adds ``rewards`` and ``total_reward``), updating ``stats``.
 
     A reward that raises on the batch (other than a missing column, which is the user's to fix)
     leaves ``null`` for those rows and is counted as errors.
     """
-    n = len(rows)
-    completions = [row["completion"] for row in rows]
-    prompts = [row.get("prompt", [] if isinstance(row["completion"], list) else "") for row in rows]
-    names: list[str] = []
-    for row in rows:
-        names += [k for k in row if k not in ROW_KEYS and k not in names]
-    columns = {name: [row.get(name) for row in rows] for name in names}
-    ids = [row.get("completion_ids") for row in rows]
-    completion_ids = ids if all(isinstance(i, list) for i in ids) else None
-    results: list[list[float | None]] = []
-    for reward, stat in zip(rewards, stats):
-        counts: Counter = Counter()
-        prefix = f"{reward.__name__}/"
-
-        def log_metric(name: str, value: float, counts: Counter = counts, prefix: str = prefix) -> None:
-            counts[name.removeprefix(prefix)] += value
-
-        start = time.perf_counter()
-        try:
-            values = reward(
-                prompts=prompts,
-                completions=completions,
-                completion_ids=completion_ids,
-                log_metric=log_metric,
-                **columns,
-            )
-        except (MissingColumnError, RewardContractError):
-            raise
-        except Exception as exc:  # a failing reward must not stop the others
-            stat.errors += n
-            stat.counts[f"batch failure: {type(exc).__name__}: {exc}"[:200]] += 1
-            values = [None] * n
-        stat.seconds += time.perf_counter() - start
+    result = suite.score_rows(rows)
+    for outcome, stat in zip(result.outcomes, stats):
+        stat.seconds += outcome.seconds
+        counts = Counter(outcome.counts)
         stat.errors += int(counts.pop("errors", 0))
+        if outcome.failure is not None:
+            stat.counts[f"batch failure: {outcome.failure}"[:200]] += 1
         stat.counts.update(counts)
-        for v in values:
+        for v in outcome.values:
             if v is None:
                 stat.nones += 1
             else:
                 stat.values.append(v)
-        results.append(values)
-    keys = output_keys(rewards)
-    for i, row in enumerate(rows):
-        row["rewards"] = {k: vals[i] for k, vals in zip(keys, results)}
-        scored = [(w, vals[i]) for w, vals in zip(weights, results) if vals[i] is not None]
-        row["total_reward"] = math.fsum(w * v for w, v in scored) if scored else None
+    for row, scored in zip(rows, result.rows):
+        row["rewards"] = scored.rewards
+        row["total_reward"] = scored.total
 
 
 def score_stream(
-    rewards: Sequence[Reward],
-    weights: Sequence[float],
+    suite: RewardSuite,
     source: TextIO,
     sink: TextIO,
     *,
@@ -185,15 +131,16 @@ def score_stream(
     """Score every row of ``source`` (JSONL) into ``sink``; returns stats, bad rows, rows scored.
 
     >>> import io
+    >>> from verifiers_core.selection import ResolvedRewards
     >>> from verifiers_core.testing.examples import ExactAnswer
-    >>> out = io.StringIO()
-    >>> stats, bad, n = score_stream([ExactAnswer()], [1.0], io.StringIO('{"completion": "4", "solution": "4"}\\n'), out)
+    >>> out, suite = io.StringIO(), RewardSuite(ResolvedRewards([ExactAnswer()], [1.0]))
+    >>> stats, bad, n = score_stream(suite, io.StringIO('{"completion": "4", "solution": "4"}\\n'), out)
     >>> json.loads(out.getvalue())["rewards"], n
     ({'exact_answer': 1.0}, 1)
     """
     from tqdm import tqdm
 
-    stats = [RewardStats(key) for key in output_keys(rewards)]
+    stats = [RewardStats(key) for key in suite.keys]
     bad: list[RowError] = []
     scored = 0
 
@@ -208,7 +155,7 @@ def score_stream(
         total=total, unit="row", disable=not progress if progress is not None else None, leave=False
     ) as bar:
         for chunk in _chunks(good_rows(), batch_size):
-            score_batch(rewards, weights, chunk, stats)
+            score_batch(suite, chunk, stats)
             for row in chunk:
                 sink.write(json.dumps(row, ensure_ascii=False) + "\n")
             scored += len(chunk)

@@ -200,6 +200,87 @@ def _same_reward(selected: str, named: str) -> bool:
     return selected.rpartition("/")[2] == named.rpartition("/")[2]
 
 
+def build_choices(
+    rewards: str | Sequence[Any] | None = None,
+    weights: str | Sequence[Any] | None = None,
+    reward_args: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
+    config: Any = None,
+) -> list[RewardChoice]:
+    """The one selection builder (CLI, trainer, adapters, server): names, weights and parameters
+    from the command-line forms and/or a config's ``rewards:`` list.
+
+    ``rewards`` is ``"a,b"``, a list of names, or a list of YAML entries (``{name, weight, args}``);
+    ``config`` is a loaded mapping or a YAML string with ``rewards:``. The one rule for a thing given
+    twice: names and weights may come from both places only if they agree (a contradiction is an
+    error naming both); ``reward_args`` add to or override each reward's ``args``.
+
+    >>> build_choices("accuracy,format", "1,0.5", ["accuracy.timeout=2"])
+    [RewardChoice(name='accuracy', weight=1.0, args={'timeout': '2'}), RewardChoice(name='format', weight=0.5, args={})]
+    >>> build_choices(None, "2", config="rewards: [accuracy]")
+    [RewardChoice(name='accuracy', weight=2.0, args={})]
+    >>> build_choices("format", config="rewards: [accuracy]")
+    Traceback (most recent call last):
+    ...
+    verifiers_core.errors.RewardSelectionError: rewards given twice and they differ: --rewards names ['format'], the config names ['accuracy']; give them in one place
+    """
+    from_config: list[RewardChoice] | None = None
+    config_weighted = False
+    if config is not None:
+        if isinstance(config, str):
+            try:
+                config = yaml.safe_load(config)
+            except yaml.YAMLError as exc:
+                raise RewardSelectionError(f"reward config is not valid YAML: {exc}") from None
+        from_config = choices_from_config(config)
+        items = config.get("rewards") if isinstance(config, Mapping) else config
+        config_weighted = any(isinstance(i, Mapping) and "weight" in i for i in items)
+    from_options: list[RewardChoice] | None = None
+    options_weighted = False
+    if rewards is not None and not (isinstance(rewards, (str, list, tuple)) and not rewards):
+        if isinstance(rewards, str) or all(isinstance(r, str) for r in rewards):
+            from_options = [RewardChoice(n) for n in split_names(rewards)]
+        else:
+            from_options = choices_from_config({"rewards": list(rewards)})
+            options_weighted = any(isinstance(i, Mapping) and "weight" in i for i in rewards)
+    if from_config is None and from_options is None:
+        raise RewardSelectionError(
+            "no reward selected: give --rewards NAME[,NAME] (see `python -m verifiers_core list`) "
+            "or a config with a 'rewards:' list"
+        )
+    if from_config is not None and from_options is not None:
+        if [c.name for c in from_config] != [c.name for c in from_options]:
+            raise RewardSelectionError(
+                "rewards given twice and they differ: --rewards names "
+                f"{[c.name for c in from_options]}, the config names {[c.name for c in from_config]}; "
+                "give them in one place"
+            )
+        if options_weighted:
+            _same_weights(from_config, [c.weight for c in from_options], "the --rewards entries")
+        choices, weighted = from_config, config_weighted or options_weighted
+    elif from_config is not None:
+        choices, weighted = from_config, config_weighted
+    else:
+        choices, weighted = from_options, options_weighted  # type: ignore[assignment]
+    if weights is not None:
+        given = parse_weights(weights, len(choices))
+        if weighted:
+            _same_weights(choices, given, "--reward-weights")
+        for choice, weight in zip(choices, given):
+            choice.weight = weight
+    args = reward_args if isinstance(reward_args, Mapping) else parse_reward_args(reward_args)
+    apply_args(choices, args)
+    return choices
+
+
+def _same_weights(choices: Sequence[RewardChoice], weights: Sequence[float], where: str) -> None:
+    current = [c.weight for c in choices]
+    if list(weights) != current:
+        raise RewardSelectionError(
+            f"reward weights given twice and they differ: {where} gives {list(weights)}, the config "
+            f"gives {current}; give them in one place"
+        )
+
+
 def resolve(choices: Sequence[RewardChoice], registry: Registry | None = None) -> ResolvedRewards:
     """Build every chosen reward; unknown names and bad parameters fail here, before anything heavy.
 
@@ -240,6 +321,7 @@ __all__ = [
     "RewardChoice",
     "ResolvedRewards",
     "apply_args",
+    "build_choices",
     "choices_from_config",
     "make_choices",
     "parse_reward_args",

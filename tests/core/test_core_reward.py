@@ -101,7 +101,11 @@ def test_zero_counts_are_reported_too():
     ExactAnswer()(
         prompts=["p"], completions=["4"], solution=["4"], log_metric=lambda n, v: metrics.append((n, v))
     )
-    assert metrics == [("exact_answer/errors", 0.0)]
+    assert metrics == [
+        ("exact_answer/errors", 0.0),
+        ("exact_answer/no_answer", 0.0),
+        ("exact_answer/oversized", 0.0),
+    ]
 
 
 def test_check_values_rejects_bad_output():

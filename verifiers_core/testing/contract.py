@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import MissingColumnError
 from ..reward import TRAINER_KEYWORDS, Reward
+from ..text import THINK_CLOSE, THINK_OPEN
 
 #: Keys of a case row that are not dataset columns.
 CASE_KEYS = frozenset({"completion", "prompt", "completion_ids", "expected"})
@@ -135,7 +136,8 @@ def check_reward_contract(
     It checks: the expected values; one float or ``None`` per completion; the same values for a
     completion in plain and conversational form, alone and in a mixed batch, and on a second call;
     no exception on empty, very long, non-ASCII and malformed completions or on a missing value in
-    a column; a clear error for a missing column; unknown keywords ignored; ``__name__``;
+    a column; a completion cut off inside a ``<think>`` that the prompt opened never scoring above
+    the reward's ``low`` (for rewards that grade the answer); a clear error for a missing column; unknown keywords ignored; ``__name__``;
     picklability; well-formed ``log_metric``/``log_extra`` calls. All problems are raised together
     in one ``AssertionError``.
 
@@ -229,6 +231,23 @@ def check_reward_contract(
             if not _same(a, b, tolerance):
                 problems.append(f"case {i}: {b!r} in a mixed batch but {a!r} in its own batch")
 
+    # (think_opened="completion" tells the reward that no prompt opens <think>: nothing to check.)
+    if getattr(reward, "grades_answer", False) and getattr(reward, "think_opened", "auto") != "completion":
+        report.checks.append("no answer after a prompt-opened <think>")
+        low = float(getattr(reward, "low", 0.0))
+        for form, label in ((None, "plain"), (_conversational, "conversational")):
+            truncated = [
+                truncated_after_opened_think(case, conversational=form is not None) for case in cases
+            ]
+            values = guarded(f"cut off after a prompt-opened <think> ({label})", truncated, form=form)
+            for i, value in enumerate(values or []):
+                if value is not None and value > low + tolerance:
+                    problems.append(
+                        f"case {i} cut off inside a reasoning the prompt opened ({label}; no </think>, so no "
+                        f"answer) scored {value!r}, above the reward's low value {low!r}: use batch.answers "
+                        "(or final_answer) for the answer region"
+                    )
+
     required = list(getattr(reward, "required_columns", ()) or ())
     if required:
         report.checks.append("missing value in a column")
@@ -276,6 +295,30 @@ def check_reward_contract(
         listing = "\n  - ".join(dict.fromkeys(problems))
         raise AssertionError(f"reward {name!r} breaks the reward contract:\n  - {listing}")
     return report
+
+
+def truncated_after_opened_think(case: Mapping[str, Any], *, conversational: bool = False) -> dict[str, Any]:
+    """A case turned into a completion cut off inside a ``<think>`` that the prompt opened: the
+    prompt ends with ``<think>``, and the completion is the case's text without think tags (its
+    answer still in it, but never after a ``</think>``).
+
+    >>> row = truncated_after_opened_think({"completion": "<think>2+2</think> 4", "solution": "4"})
+    >>> row["prompt"][-8:], row["completion"], row["solution"]
+    ('<think>\\n', '2+2 4', '4')
+    >>> truncated_after_opened_think({"completion": "4", "prompt": "Q"}, conversational=True)["prompt"][-1]
+    {'role': 'assistant', 'content': '<think>\\n'}
+    """
+    text = _plain(case["completion"])
+    text = text.replace(THINK_OPEN, "").replace(THINK_CLOSE, "") if isinstance(text, str) else ""
+    row = {k: v for k, v in case.items() if k not in ("expected", "completion_ids")}
+    prompt = case.get("prompt", "Solve the problem.")
+    if conversational:
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+        row["prompt"] = [*messages, {"role": "assistant", "content": THINK_OPEN + "\n"}]
+    else:
+        row["prompt"] = (_plain(prompt) if not isinstance(prompt, str) else prompt) + "\n" + THINK_OPEN + "\n"
+    row["completion"] = text
+    return row
 
 
 def _short(completion: Any, width: int = 60) -> str:

@@ -13,7 +13,7 @@ neither the sandbox nor anything else.
 from __future__ import annotations
 
 import verifiers_core
-from verifiers_core import Param
+from verifiers_core import THINK_OPENED, Param
 
 _LAYERS = ["auto", "bwrap", "unshare", "none"]
 _LANGUAGES = ["python", "cpp"]
@@ -21,6 +21,7 @@ _LANGUAGES = ["python", "cpp"]
 
 def _sandbox_params() -> list[Param]:
     return [
+        THINK_OPENED,
         Param("timeout", float, 2.0, "wall-clock seconds per test", min=0.05, max=600),
         Param("memory_mb", int, 512, "address-space cap per test (MiB)", min=32),
         Param("max_processes", int, 16, "processes and threads per test", min=1, max=4096),

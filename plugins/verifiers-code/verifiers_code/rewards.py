@@ -15,7 +15,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from verifiers_core import Batch, Reward, final_answer
+from verifiers_core import Batch, Reward
+from verifiers_core.text import check_think_opened
 
 from .compare import DEFAULT_TOLERANCE, case_passed
 from .extract import LANGUAGE_TAGS, extract_program, fenced_blocks, normalize_language, python_parses
@@ -49,7 +50,9 @@ class _SandboxUser(Reward):
         workers: int = 0,
         isolation: str = "auto",
         require_namespaces: bool = True,
+        think_opened: str = "auto",
     ) -> None:
+        self.think_opened = check_think_opened(type(self).__name__, think_opened)
         self.limits = Limits(
             timeout=timeout,
             memory_mb=memory_mb,
@@ -128,12 +131,12 @@ class CodeReward(_SandboxUser):
         jobs: list[dict[str, Any]] = []
         owners: list[tuple[int, TestSuite]] = []
         parsed: dict[Any, TestSuite | InvalidTests] = {}  # GRPO: a group's completions share tests
-        for i, text in enumerate(batch.texts):
+        for i in range(len(batch)):
             suite = self._suite(batch, i, parsed)
             if suite is None:
                 out[i] = None
                 continue
-            program = extract_program(text, suite.language)
+            program = extract_program(batch.answer(i) or "", suite.language)
             if program is None:
                 continue
             if suite.language == "cpp" and any(c.kind != "stdio" for c in suite.cases):
@@ -285,8 +288,7 @@ class CodeFormatReward(_SandboxUser):
                 return lang
         return self.language
 
-    def _block(self, text: str, language: str) -> str | None:
-        answer = final_answer(text)
+    def _block(self, answer: str | None, language: str) -> str | None:
         if answer is None:
             return None
         for block in reversed(fenced_blocks(answer)):
@@ -298,9 +300,9 @@ class CodeFormatReward(_SandboxUser):
         out: list[float | None] = [self.low] * len(batch)
         cpp_jobs: list[dict[str, Any]] = []
         cpp_rows: list[int] = []
-        for i, text in enumerate(batch.texts):
+        for i in range(len(batch)):
             language = self._row_language(batch, i)
-            code = self._block(text, language)
+            code = self._block(batch.answer(i), language)
             if code is None:
                 continue
             if language == "python":

@@ -86,9 +86,11 @@ def test_answer_format_tightens_the_policy(pool_settings):
         assert _call(reward, completions, ["7"] * 4) == values, answer_format
 
 
-def test_require_think(pool_settings):
-    reward = verifiers_core.get_reward("accuracy", require_think=True, **pool_settings)
-    assert _call(reward, ["\\boxed{7}", "<think>3+4</think>\\boxed{7}"], ["7", "7"]) == [0.0, 1.0]
+def test_think_opened_by_the_prompt_needs_a_closed_reasoning(pool_settings):
+    reward = verifiers_core.get_reward("accuracy", think_opened="prompt", **pool_settings)
+    assert _call(reward, ["\\boxed{7}", "3+4</think>\\boxed{7}"], ["7", "7"]) == [0.0, 1.0]
+    with pytest.raises(verifiers_core.RewardParamError, match="require_think"):
+        verifiers_core.get_reward("accuracy", require_think=True)
 
 
 def test_counts_and_extracted_answers_reach_the_trainer(accuracy):

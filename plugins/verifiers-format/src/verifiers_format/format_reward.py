@@ -12,7 +12,7 @@ Two shapes (``mode``):
 
 A completion cut off inside its reasoning (no ``</think>``) scores 0, as does one with no answer
 after ``</think>``. ``think_opened`` tolerates a ``<think>`` opened by the prompt or chat template
-(see :mod:`verifiers_format.think`).
+(the core's answer-region rule, :mod:`verifiers_core.text`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,9 @@ import logging
 import re
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import THINK_CLOSE, THINK_OPEN
+from verifiers_core.text import THINK_CLOSE, THINK_OPEN, check_think_opened
 
-from .think import (
-    ANSWER_CLOSE,
-    ANSWER_OPEN,
-    check_think_opened,
-    opened_flags,
-    reasoning_texts,
-)
+from .think import ANSWER_CLOSE, ANSWER_OPEN, reasoning_texts
 
 logger = logging.getLogger("verifiers_format")
 
@@ -113,8 +107,8 @@ class FormatReward(Reward):
 
     def score(self, batch: Batch) -> list[float | None]:
         opener = THINK_OPEN + "\n" if self.mode == "strict" else THINK_OPEN
-        texts = reasoning_texts(batch.texts, batch.completions, batch.prompts, self.think_opened, opener)
-        batch.count("prompt_opened", sum(opened_flags(self.think_opened, batch.prompts, len(batch))))
+        texts = reasoning_texts(batch, opener)
+        batch.count("prompt_opened", sum(batch.think_opened or ()))
         check = strict_shape if self.mode == "strict" else r1_shape
         out: list[float | None] = []
         for i, text in enumerate(texts):

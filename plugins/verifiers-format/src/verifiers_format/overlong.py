@@ -83,6 +83,8 @@ class OverlongReward(Reward):
     """
 
     __name__ = "overlong"
+    #: A penalty on the whole completion (truncated ones included), not a grade of its answer.
+    grades_answer = False
 
     def __init__(
         self,

@@ -24,17 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import verifiers_core
-from verifiers_core import Param
-
-THINK_OPENED = Param(
-    "think_opened",
-    str,
-    "auto",
-    "who opens <think>: 'completion' (the model writes it), 'prompt' (the prompt or chat template "
-    "already ends with it, trl#6966), 'auto' (per row: the prompt text, or a final assistant "
-    "message, ends with <think>)",
-    choices=("auto", "completion", "prompt"),
-)
+from verifiers_core import THINK_OPENED, Param
 
 
 def _positive(value: Any) -> str | None:

@@ -60,6 +60,8 @@ class RepetitionReward(Reward):
     """
 
     __name__ = "repetition"
+    #: A penalty on the whole completion (truncated ones included), not a grade of its answer.
+    grades_answer = False
 
     def __init__(self, n: int = 3, max_penalty: float = -1.0, unit: str = "auto") -> None:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:

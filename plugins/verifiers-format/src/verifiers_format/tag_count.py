@@ -13,7 +13,9 @@ its share only when it is *well placed*:
   whitespace follows ``</answer>``.
 
 A ``<think>`` opened by the prompt counts as the completion's first tag, well placed (see
-:mod:`verifiers_format.think`), so the same completion scores the same whichever side opens it.
+:mod:`verifiers_core.text`), so the same completion scores the same whichever side opens it; but a
+completion after a prompt-opened ``<think>`` that never closes it wrote no tag of its own and
+scores 0 (truncation is never paid).
 """
 
 from __future__ import annotations
@@ -22,14 +24,9 @@ import logging
 from dataclasses import dataclass
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import THINK_CLOSE, THINK_OPEN
+from verifiers_core.text import THINK_CLOSE, THINK_OPEN, check_think_opened
 
-from .think import (
-    ANSWER_CLOSE,
-    ANSWER_OPEN,
-    check_think_opened,
-    reasoning_texts,
-)
+from .think import ANSWER_CLOSE, ANSWER_OPEN, reasoning_texts
 
 logger = logging.getLogger("verifiers_format")
 
@@ -103,6 +100,8 @@ class TagCountReward(Reward):
     """
 
     __name__ = "tag_count"
+    #: Partial credit is about the whole completion's tags, not only its answer region.
+    grades_answer = False
 
     def __init__(self, tags: str = "think_answer", think_opened: str = "auto") -> None:
         if tags not in TEMPLATES:
@@ -114,9 +113,13 @@ class TagCountReward(Reward):
     def score(self, batch: Batch) -> list[float | None]:
         first = TEMPLATES[self.tags][0]
         opener = first.bare + first.after
-        texts = reasoning_texts(batch.texts, batch.completions, batch.prompts, self.think_opened, opener)
+        texts = reasoning_texts(batch, opener)
+        opened = batch.think_opened or [False] * len(batch)
         out: list[float | None] = []
         for i, text in enumerate(texts):
+            if opened[i] and batch.answer(i) is None:
+                out.append(self.low)  # only the prompt's tag: cut off inside the reasoning
+                continue
             try:
                 out.append(float(tag_credit(text, self.tags)))
             except Exception as exc:  # defensive: one odd completion must not stop training

@@ -185,7 +185,6 @@ def extract_answer(
     text: str,
     answer_format: str = "any",
     *,
-    require_think: bool = False,
     max_chars: int = 2000,
     tail_chars: int = 800,
 ) -> Extracted:
@@ -198,7 +197,7 @@ def extract_answer(
     >>> extract_answer("It is 5 apples", "marked")
     Extracted(text=None, how='missing')
     """
-    final = final_answer(text, think_required=require_think)
+    final = final_answer(text)
     if final is None or cut_off_box(final):
         return Extracted(None, "unfinished")
     boxed = last_boxed(final)

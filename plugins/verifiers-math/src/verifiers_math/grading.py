@@ -27,7 +27,6 @@ class Settings:
     """How answers are found and graded (the ``accuracy`` reward's parameters)."""
 
     answer_format: str = "any"
-    require_think: bool = False
     timeout: float = 3.0
     workers: int = 0  # 0: one per CPU (at most 8)
     memory_mb: int = 1024
@@ -114,7 +113,6 @@ def grade(texts: Sequence[str], golds: Sequence[object], settings: Settings) -> 
         found = extract_answer(
             text or "",
             settings.answer_format,
-            require_think=settings.require_think,
             max_chars=settings.max_answer_chars,
         )
         if not found.found:

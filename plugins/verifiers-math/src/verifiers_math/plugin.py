@@ -14,7 +14,7 @@ modules load only when a reward is built, and sympy/math-verify only in the grad
 from __future__ import annotations
 
 import verifiers_core
-from verifiers_core import Param
+from verifiers_core import THINK_OPENED, Param
 
 ANSWER_FORMATS = ("any", "marked", "boxed")  # kept equal to verifiers_math.extract.ANSWER_FORMATS
 
@@ -28,7 +28,7 @@ ACCURACY_PARAMS = [
         "'the answer is' lines), 'any' (also math-verify's extraction of the final text)",
         choices=ANSWER_FORMATS,
     ),
-    Param("require_think", bool, False, "score 0 unless the completion closes a <think> block"),
+    THINK_OPENED,
     Param(
         "timeout",
         float,

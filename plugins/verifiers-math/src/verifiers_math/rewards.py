@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifiers_core import Batch, Reward
+from verifiers_core.text import check_think_opened
 
 from .extract import ANSWER_FORMATS
 from .grading import Settings, Verdict, grade
@@ -40,7 +41,7 @@ class AccuracyReward(Reward):
         workers: int = 0,
         memory_mb: int = 1024,
         chunk_size: int = 16,
-        require_think: bool = False,
+        think_opened: str = "auto",
         max_answer_chars: int = 2000,
     ) -> None:
         if answer_format not in ANSWER_FORMATS:
@@ -50,10 +51,10 @@ class AccuracyReward(Reward):
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
         self.column = column
+        self.think_opened = check_think_opened(self.__name__, think_opened)
         self.required_columns = (column,)
         self.settings = Settings(
             answer_format=answer_format,
-            require_think=require_think,
             timeout=float(timeout),
             workers=int(workers),
             memory_mb=int(memory_mb),
@@ -164,6 +165,11 @@ class CosineReward(AccuracyReward):
         else:
             low, high = self.max_value_wrong, self.min_value_wrong
         return low + weight * (high - low)
+
+    def no_answer_value(self, batch: Batch, i: int) -> float | None:
+        """A completion cut off in its reasoning is wrong, scaled by its length like any wrong one."""
+        ids = batch.completion_ids[i] if batch.completion_ids is not None else None
+        return self.scale(False, self.length(batch.texts[i], ids))
 
     def score(self, batch: Batch) -> list[float | None]:
         ids = batch.completion_ids or [None] * len(batch)
