@@ -164,6 +164,9 @@ class Reward:
     required_columns: Sequence[str] = ()
     #: The score given to a completion that cannot be right (wrong, malformed, failed).
     low: float = 0.0
+    #: The score given when grading ran out of time (``None``: ``low``). Used by the scoring path
+    #: (:mod:`verifiers_core.suite`) when a whole call overruns its deadline.
+    timeout_value: float | None = None
     #: Counters sent to ``log_metric`` at every call, 0 included, so their means stay honest.
     reported_counts: Sequence[str] = ("errors",)
     #: Whether this reward grades the final answer: rows with no answer region then never reach
@@ -308,7 +311,7 @@ class Reward:
             try:
                 out.append(self.score_one(text, row))
             except Exception as exc:  # one odd completion must not stop training
-                batch.count("errors")
+                batch.count("errors", row=i)
                 logger.warning("reward %r failed on row %d: %r", self.__name__, i, exc)
                 out.append(self.low)
         return out

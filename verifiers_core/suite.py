@@ -17,6 +17,17 @@ Where a framework cannot pass our options, they come from the environment
 ``NAME.KEY=VALUE``) and ``VERIFIERS_CORE_CONFIG`` (a YAML file with ``rewards:``); options passed
 as keyword arguments win over the environment.
 
+Callers that must never stop (a trainer's reward loop, a server) use ``errors="count"``: a malformed
+row, a reward that raises, a missing column all give the reward's ``low`` for the rows concerned
+and are counted as ``errors``; a reward that overruns ``deadline`` seconds gives its
+``timeout_value`` and is counted as ``timeouts``. :meth:`RewardSuite.ascore_rows` is the same
+call for asyncio code, and :func:`ascore_row` scores one row from a coroutine, batching the rows
+that concurrent coroutines send at the same moment into one call.
+
+The per-process cache is thread-safe and survives ``fork``: a forked child (a process pool of
+the trainer) forgets the parent's suites, whose worker processes are not its own, and builds its
+own on first use.
+
 >>> from verifiers_core.testing import isolated_registry
 >>> from verifiers_core.testing.examples import ExamplePlugin
 >>> with isolated_registry() as registry:
@@ -31,21 +42,26 @@ as keyword arguments win over the environment.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
 import os
 import shlex
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import MissingColumnError, RewardContractError, RewardSelectionError
+from .errors import MissingColumnError, RewardContractError, RewardSelectionError, VerifiersCoreError
 from .reward import TRAINER_KEYWORDS, Reward, Scored, check_values
 from .selection import ResolvedRewards, RewardChoice, build_choices, resolve
+
+logger = logging.getLogger("verifiers_core")
 
 #: Row keys that are not columns handed to rewards.
 ROW_KEYS = frozenset({"completion", "prompt", "completion_ids", "expected", "rewards", "total_reward"})
@@ -160,6 +176,20 @@ def _read_config(config: Any) -> Any:
 
 _CACHE: dict[SuiteSpec, RewardSuite] = {}
 _CACHE_LOCK = threading.Lock()
+_CACHE_PID = os.getpid()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: the parent's suites hold the parent's pools and threads; start afresh.
+
+    The lock is replaced too: another thread of the parent may have held it at the fork.
+    """
+    global _CACHE, _CACHE_LOCK, _CACHE_PID
+    _CACHE, _CACHE_LOCK, _CACHE_PID = {}, threading.Lock(), os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def get_suite(spec: SuiteSpec) -> RewardSuite:
@@ -173,6 +203,8 @@ def get_suite(spec: SuiteSpec) -> RewardSuite:
     ...     get_suite(spec) is get_suite(spec)
     True
     """
+    if _CACHE_PID != os.getpid():  # a child made without os.fork's hooks (e.g. a raw clone)
+        _forget_after_fork()
     with _CACHE_LOCK:
         suite = _CACHE.get(spec)
         if suite is None:
@@ -224,7 +256,8 @@ class RewardSuite:
 
     ``errors="raise"`` (the default) lets a missing column or a broken contract surface as the
     user's error; ``errors="count"`` gives every row of such a reward ``low`` and counts it, for
-    callers that must never stop (a trainer's reward loop, a server).
+    callers that must never stop (a trainer's reward loop, a server). With ``errors="count"`` a
+    reward that raises on a batch is retried row by row, so one hostile row costs only itself.
     """
 
     def __init__(self, resolved: ResolvedRewards, spec: SuiteSpec | None = None) -> None:
@@ -232,27 +265,101 @@ class RewardSuite:
         self.weights: list[float] = list(resolved.weights)
         self.spec = spec
         self.keys = output_keys(self.rewards)
+        self._warned: set[str] = set()
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self.spec is None:
             raise TypeError("a RewardSuite built without a SuiteSpec cannot be pickled")
         return (get_suite, (self.spec,))
 
-    def score_rows(self, rows: Sequence[Mapping[str, Any]], *, errors: str = "raise") -> SuiteResult:
-        """Score ``rows`` with every reward; one :class:`RowScore` per row, in order."""
+    def counter_keys(self) -> list[str]:
+        """Every per-row counter this suite reports, as ``"<key>/<what>"``, fixed for the suite.
+
+        A reward's ``reported_counts`` plus ``errors``, ``timeouts`` and ``oversized`` (and
+        ``no_answer`` for rewards that grade the answer). Trainers that need the same keys on
+        every sample (veRL) report all of them, 0 included.
+
+        >>> from verifiers_core.selection import ResolvedRewards
+        >>> from verifiers_core.testing.examples import ExactAnswer
+        >>> RewardSuite(ResolvedRewards([ExactAnswer()], [1.0])).counter_keys()
+        ['exact_answer/errors', 'exact_answer/no_answer', 'exact_answer/oversized', 'exact_answer/timeouts']
+        """
+        out: list[str] = []
+        for reward, key in zip(self.rewards, self.keys):
+            whats = set(getattr(reward, "reported_counts", ()) or ()) | {"errors", "timeouts", "oversized"}
+            if getattr(reward, "grades_answer", False):
+                whats.add("no_answer")
+            out += [f"{key}/{what}" for what in sorted(whats)]
+        return out
+
+    def low_values(self) -> dict[str, float]:
+        """Each reward's ``low`` by output key: what a row that cannot be scored gets.
+
+        >>> from verifiers_core.selection import ResolvedRewards
+        >>> from verifiers_core.testing.examples import ExactAnswer
+        >>> RewardSuite(ResolvedRewards([ExactAnswer()], [1.0])).low_values()
+        {'exact_answer': 0.0}
+        """
+        return {key: _low(reward) for reward, key in zip(self.rewards, self.keys)}
+
+    def score_rows(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        errors: str = "raise",
+        deadline: float | None = None,
+    ) -> SuiteResult:
+        """Score ``rows`` with every reward; one :class:`RowScore` per row, in order.
+
+        ``deadline`` (seconds, optional) bounds each reward's call: the rewards then run side by
+        side in threads, and one still running at the deadline gives every row its
+        ``timeout_value`` (``low`` unless the reward sets one), counted as ``timeouts``. Its
+        thread is left to finish on its own (a thread cannot be killed; the rewards' own pools
+        kill stuck graders).
+
+        >>> from verifiers_core.selection import ResolvedRewards
+        >>> from verifiers_core.testing.examples import ExactAnswer
+        >>> suite = RewardSuite(ResolvedRewards([ExactAnswer()], [1.0]))
+        >>> result = suite.score_rows([{"completion": "4", "solution": "4"}, {"completion": 7}], errors="count")
+        >>> [r.rewards for r in result.rows], result.rows[1].counts
+        ([{'exact_answer': 1.0}, {'exact_answer': 0.0}], {'exact_answer/errors': 1.0})
+        """
+        if errors not in ("raise", "count"):
+            raise ValueError(f"errors must be 'raise' or 'count', got {errors!r}")
+        if deadline is not None and not deadline > 0:
+            raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
         n = len(rows)
-        completions = [row.get("completion") for row in rows]
-        prompts = [row.get("prompt", [] if isinstance(row.get("completion"), list) else "") for row in rows]
+        bad: dict[int, str] = {}
+        for i, row in enumerate(rows):
+            problem = row_problem(row)
+            if problem is not None:
+                if errors == "raise":
+                    raise VerifiersCoreError(f"row {i}: {problem}")
+                bad[i] = problem
+        if bad:
+            self._warn_once(
+                f"malformed:{next(iter(bad.values()))}",
+                f"row {next(iter(bad))}: {next(iter(bad.values()))}; scored low and counted as an error",
+            )
+        keep = [i for i in range(n) if i not in bad]
+        good = [rows[i] for i in keep]
+        completions = [row.get("completion") for row in good]
+        prompts = [row.get("prompt", [] if isinstance(row.get("completion"), list) else "") for row in good]
         names: list[str] = []
-        for row in rows:
+        for row in good:
             names += [k for k in row if k not in ROW_KEYS and k not in names and k not in TRAINER_KEYWORDS]
-        columns = {name: [row.get(name) for row in rows] for name in names}
-        ids = [row.get("completion_ids") for row in rows]
-        completion_ids = ids if n and all(isinstance(i, list) for i in ids) else None
-        outcomes = [
-            self._run(reward, key, completions, prompts, completion_ids, columns, errors)
-            for reward, key in zip(self.rewards, self.keys)
-        ]
+        columns = {name: [row.get(name) for row in good] for name in names}
+        ids = [row.get("completion_ids") for row in good]
+        completion_ids = ids if good and all(isinstance(i, list) for i in ids) else None
+        call = _Call(completions, prompts, completion_ids, columns, errors)
+        if not good:
+            outcomes = [RewardOutcome(key, []) for key in self.keys]
+        elif deadline is None:
+            outcomes = [self._run(reward, key, call) for reward, key in zip(self.rewards, self.keys)]
+        else:
+            outcomes = self._run_within(deadline, call)
+        if bad:
+            outcomes = [self._widen(o, reward, keep, n, bad) for o, reward in zip(outcomes, self.rewards)]
         out: list[RowScore] = []
         for i in range(n):
             values = {o.key: o.values[i] for o in outcomes}
@@ -265,54 +372,295 @@ class RewardSuite:
             out.append(RowScore(total, values, counts))
         return SuiteResult(out, outcomes)
 
-    def _run(
+    async def ascore_rows(
         self,
-        reward: Any,
-        key: str,
-        completions: list[Any],
-        prompts: list[Any],
-        completion_ids: list[Any] | None,
-        columns: dict[str, list[Any]],
-        errors: str,
-    ) -> RewardOutcome:
-        n = len(completions)
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        errors: str = "raise",
+        deadline: float | None = None,
+    ) -> SuiteResult:
+        """:meth:`score_rows` for asyncio code: runs in a worker thread, the event loop stays free.
+
+        >>> from verifiers_core.selection import ResolvedRewards
+        >>> from verifiers_core.testing.examples import ExactAnswer
+        >>> suite = RewardSuite(ResolvedRewards([ExactAnswer()], [1.0]))
+        >>> asyncio.run(suite.ascore_rows([{"completion": "4", "solution": "4"}])).rows[0].total
+        1.0
+        """
+        return await asyncio.to_thread(self.score_rows, rows, errors=errors, deadline=deadline)
+
+    # -- running one reward ------------------------------------------------------------------------
+
+    def _run(self, reward: Any, key: str, call: _Call) -> RewardOutcome:
         start = time.perf_counter()
-        outcome = RewardOutcome(key, [None] * n)
         try:
-            if isinstance(reward, Reward):
-                scored = reward.evaluate(
-                    completions, prompts=prompts, completion_ids=completion_ids, columns=columns
-                )
-            else:  # a plain callable (or a wrapper of one): TRL's keyword call, counters via log_metric
-                counts: Counter = Counter()
-                prefix = f"{getattr(reward, '__name__', key)}/"
-
-                def log_metric(name: str, value: float) -> None:
-                    counts[name.removeprefix(prefix)] += value
-
-                values = reward(
-                    prompts=prompts,
-                    completions=completions,
-                    completion_ids=completion_ids,
-                    log_metric=log_metric,
-                    **columns,
-                )
-                scored = Scored(check_values(key, values, n), counts, {})
-            outcome.values = scored.values
-            outcome.counts.update(scored.counts)
-            outcome.row_counts = scored.row_counts
+            outcome = self._call(reward, key, call)
         except (MissingColumnError, RewardContractError) as exc:
-            if errors == "raise":
+            if call.errors == "raise":
                 raise
-            outcome.failure = str(exc)
-            outcome.values = [float(getattr(reward, "low", 0.0))] * n
-            outcome.counts["errors"] += n
+            outcome = self._failed(reward, key, call.n, str(exc))
         except Exception as exc:  # a failing reward must not stop the others
-            outcome.failure = f"{type(exc).__name__}: {exc}"[:300]
-            outcome.values = [None] * n if errors == "raise" else [float(getattr(reward, "low", 0.0))] * n
-            outcome.counts["errors"] += n
+            message = f"{type(exc).__name__}: {exc}"[:300]
+            if call.errors == "raise":
+                outcome = RewardOutcome(key, [None] * call.n, Counter(errors=call.n), failure=message)
+            elif call.n > 1:  # one hostile row must not cost the whole batch: find it
+                outcome = self._row_by_row(reward, key, call)
+            else:
+                outcome = self._failed(reward, key, 1, message)
         outcome.seconds = time.perf_counter() - start
         return outcome
+
+    def _call(self, reward: Any, key: str, call: _Call) -> RewardOutcome:
+        n = call.n
+        if isinstance(reward, Reward):
+            scored = reward.evaluate(
+                call.completions,
+                prompts=call.prompts,
+                completion_ids=call.completion_ids,
+                columns=call.columns,
+            )
+        else:  # a plain callable (or a wrapper of one): TRL's keyword call, counters via log_metric
+            counts: Counter = Counter()
+            prefix = f"{getattr(reward, '__name__', key)}/"
+
+            def log_metric(name: str, value: float) -> None:
+                counts[name.removeprefix(prefix)] += value
+
+            values = reward(
+                prompts=call.prompts,
+                completions=call.completions,
+                completion_ids=call.completion_ids,
+                log_metric=log_metric,
+                **call.columns,
+            )
+            scored = Scored(check_values(key, values, n), counts, {})
+        outcome = RewardOutcome(key, scored.values)
+        outcome.counts.update(scored.counts)
+        outcome.row_counts = scored.row_counts
+        return outcome
+
+    def _failed(self, reward: Any, key: str, n: int, message: str) -> RewardOutcome:
+        """Every row ``low``, counted as an error (``errors="count"``); logged once per message."""
+        self._warn_once(f"{key}:{message}", f"reward {key!r} failed ({message}); its rows score low")
+        low = _low(reward)
+        return RewardOutcome(
+            key,
+            [low] * n,
+            Counter(errors=n),
+            {i: Counter(errors=1) for i in range(n)},
+            failure=message,
+        )
+
+    def _row_by_row(self, reward: Any, key: str, call: _Call) -> RewardOutcome:
+        outcome = RewardOutcome(key, [None] * call.n)
+        failures: list[str] = []
+        for i in range(call.n):
+            one = call.row(i)
+            try:
+                single = self._call(reward, key, one)
+            except Exception as exc:
+                failures.append(f"row {i}: {type(exc).__name__}: {exc}"[:300])
+                single = self._failed(reward, key, 1, failures[-1])
+            outcome.values[i] = single.values[0]
+            outcome.counts.update(single.counts)
+            if single.row_counts.get(0):
+                outcome.row_counts[i] = single.row_counts[0]
+        outcome.failure = "; ".join(failures)[:300] or None
+        return outcome
+
+    def _run_within(self, deadline: float, call: _Call) -> list[RewardOutcome]:
+        """Run every reward in its own daemon thread; wait until ``deadline`` seconds have passed."""
+        results: list[Any] = [None] * len(self.rewards)
+
+        def work(j: int, reward: Any, key: str) -> None:
+            try:
+                results[j] = self._run(reward, key, call)
+            except BaseException as exc:  # re-raised in the caller's thread (errors="raise")
+                results[j] = exc
+
+        threads = [
+            threading.Thread(target=work, args=(j, r, k), daemon=True, name=f"verifiers-core-{k}")
+            for j, (r, k) in enumerate(zip(self.rewards, self.keys))
+        ]
+        end = time.monotonic() + deadline
+        for t in threads:
+            t.start()
+        outcomes = []
+        for j, (t, reward, key) in enumerate(zip(threads, self.rewards, self.keys)):
+            t.join(max(0.0, end - time.monotonic()))
+            result = results[j]
+            if isinstance(result, BaseException):
+                raise result
+            if t.is_alive() or result is None:
+                value = _timeout_value(reward)
+                self._warn_once(f"{key}:deadline", f"reward {key!r} overran the {deadline:g} s deadline")
+                result = RewardOutcome(
+                    key,
+                    [value] * call.n,
+                    Counter(timeouts=call.n),
+                    {i: Counter(timeouts=1) for i in range(call.n)},
+                    seconds=deadline,
+                    failure=f"no result within the {deadline:g} s deadline",
+                )
+            outcomes.append(result)
+        return outcomes
+
+    @staticmethod
+    def _widen(
+        outcome: RewardOutcome, reward: Any, keep: list[int], n: int, bad: dict[int, str]
+    ) -> RewardOutcome:
+        """Map an outcome over the well-formed rows back to all rows; malformed ones score low."""
+        values: list[float | None] = [None] * n
+        row_counts: dict[int, Counter] = {}
+        for j, i in enumerate(keep):
+            values[i] = outcome.values[j]
+            if j in outcome.row_counts:
+                row_counts[i] = outcome.row_counts[j]
+        for i in bad:
+            values[i] = _low(reward)
+            row_counts[i] = Counter(errors=1)
+        counts = Counter(outcome.counts)
+        counts["errors"] += len(bad)
+        return RewardOutcome(outcome.key, values, counts, row_counts, outcome.seconds, outcome.failure)
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned and len(self._warned) < 1000:
+            self._warned.add(key)
+            logger.warning("verifiers-core: %s", message)
+
+
+@dataclass
+class _Call:
+    """The arguments of one reward call over the well-formed rows."""
+
+    completions: list[Any]
+    prompts: list[Any]
+    completion_ids: list[Any] | None
+    columns: dict[str, list[Any]]
+    errors: str
+
+    @property
+    def n(self) -> int:
+        return len(self.completions)
+
+    def row(self, i: int) -> _Call:
+        return _Call(
+            [self.completions[i]],
+            [self.prompts[i]],
+            None if self.completion_ids is None else [self.completion_ids[i]],
+            {k: [v[i]] for k, v in self.columns.items()},
+            self.errors,
+        )
+
+
+def row_problem(row: Any) -> str | None:
+    """Why a row cannot be scored at all, or ``None`` when it can.
+
+    >>> row_problem({"completion": "4"}), row_problem({"completion": None}), row_problem([1])
+    (None, "'completion' must be a string or a list of {role, content} messages, got NoneType", 'a row must be a mapping, got list')
+    """
+    if not isinstance(row, Mapping):
+        return f"a row must be a mapping, got {type(row).__name__}"
+    completion = row.get("completion")
+    if isinstance(completion, str):
+        return None
+    if isinstance(completion, list) and all(
+        isinstance(m, Mapping) and isinstance(m.get("content", ""), (str, list)) for m in completion
+    ):
+        return None
+    return f"'completion' must be a string or a list of {{role, content}} messages, got {type(completion).__name__}"
+
+
+def _low(reward: Any) -> float:
+    low = getattr(reward, "low", 0.0)
+    return float(low) if isinstance(low, (int, float)) else 0.0
+
+
+def _timeout_value(reward: Any) -> float:
+    value = getattr(reward, "timeout_value", None)
+    return float(value) if isinstance(value, (int, float)) else _low(reward)
+
+
+# -- one row from a coroutine, batched with its neighbours -------------------------------------------
+
+#: Seconds a row waits for others before its batch is scored (concurrent callers arrive spread out).
+COALESCE_WINDOW = 0.002
+_COALESCERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COALESCERS_LOCK = threading.Lock()
+
+
+class _Coalescer:
+    """Rows submitted on one event loop within a short window are scored in one suite call."""
+
+    def __init__(self, suite: RewardSuite, errors: str, deadline: float | None, max_batch: int) -> None:
+        self.suite, self.errors, self.deadline, self.max_batch = suite, errors, deadline, max_batch
+        self.pending: list[tuple[Mapping[str, Any], asyncio.Future]] = []
+        self.timer: asyncio.TimerHandle | None = None
+
+    def submit(self, row: Mapping[str, Any]) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.pending.append((row, future))
+        if len(self.pending) >= self.max_batch:
+            self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(COALESCE_WINDOW, self.flush)
+        return future
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.pending = self.pending, []
+        if batch:
+            asyncio.get_running_loop().create_task(self._score(batch))
+
+    async def _score(self, batch: list[tuple[Mapping[str, Any], asyncio.Future]]) -> None:
+        try:
+            result = await self.suite.ascore_rows(
+                [row for row, _ in batch], errors=self.errors, deadline=self.deadline
+            )
+        except BaseException as exc:  # errors="raise": each caller sees the error
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), row_score in zip(batch, result.rows):
+            if not future.done():
+                future.set_result(row_score)
+
+
+async def ascore_row(
+    suite: RewardSuite,
+    row: Mapping[str, Any],
+    *,
+    errors: str = "raise",
+    deadline: float | None = None,
+    max_batch: int = 256,
+) -> RowScore:
+    """Score one row from a coroutine; rows sent by concurrent coroutines are scored together.
+
+    Trainers call a reward once per sample from many coroutines at a time (veRL's reward loop,
+    slime); batching them keeps the rewards' per-call work (a group's shared gold parsed once,
+    one round trip to the worker pools) as cheap as a batch call.
+
+    >>> from verifiers_core.selection import ResolvedRewards
+    >>> from verifiers_core.testing.examples import ExactAnswer
+    >>> suite = RewardSuite(ResolvedRewards([ExactAnswer()], [1.0]))
+    >>> async def main():
+    ...     rows = [{"completion": c, "solution": "4"} for c in ("4", "5")]
+    ...     return await asyncio.gather(*(ascore_row(suite, row) for row in rows))
+    >>> [r.total for r in asyncio.run(main())]
+    [1.0, 0.0]
+    """
+    loop = asyncio.get_running_loop()
+    key = (id(suite), errors, deadline, max_batch)
+    with _COALESCERS_LOCK:
+        per_loop = _COALESCERS.setdefault(loop, {})
+        coalescer = per_loop.get(key)
+        if coalescer is None or coalescer.suite is not suite:
+            coalescer = per_loop[key] = _Coalescer(suite, errors, deadline, max_batch)
+    return await coalescer.submit(row)
 
 
 def output_keys(rewards: Sequence[Any]) -> list[str]:
@@ -341,7 +689,9 @@ __all__ = [
     "RowScore",
     "SuiteResult",
     "SuiteSpec",
+    "ascore_row",
     "clear_suites",
     "get_suite",
     "output_keys",
+    "row_problem",
 ]
