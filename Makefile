@@ -34,13 +34,18 @@ $(STAMP): $(INSTALL_INPUTS)
 
 install-dev: $(DEV_STAMP)
 
-$(DEV_STAMP): $(STAMP)
+# The trainers whose reward-calling code tests/integrations runs (test-only, see the files).
+FRAMEWORK_REQS := tests/integrations/frameworks-deps.txt tests/integrations/frameworks-nodeps.txt
+
+$(DEV_STAMP): $(STAMP) $(FRAMEWORK_REQS)
 	$(PIP) install -q -e ".[train,dev]"
+	$(PIP) install -q -r tests/integrations/frameworks-deps.txt
+	$(PIP) install -q --no-deps -r tests/integrations/frameworks-nodeps.txt
 	@touch $(DEV_STAMP)
 
 test: install-dev
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q --doctest-modules verifiers_core trainer $(filter-out %.egg-info,$(foreach d,$(PLUGIN_DIRS),$(wildcard $(d)/src/verifiers_* $(d)/verifiers_*))) tests plugins
+	$(PY) -m pytest -q --doctest-modules verifiers_core trainer environments $(filter-out %.egg-info,$(foreach d,$(PLUGIN_DIRS),$(wildcard $(d)/src/verifiers_* $(d)/verifiers_*))) tests plugins
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
