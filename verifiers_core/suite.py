@@ -114,12 +114,16 @@ class SuiteSpec:
         """The selection from keyword options, falling back to ``VERIFIERS_CORE_*`` variables.
 
         Each option given (not ``None``) wins over its variable; ``config`` replaces the variables'
-        selection only where ``rewards`` is not given either way.
+        selection only where ``rewards`` is not given either way. The variables' weights and
+        arguments apply only to the variables' selection: with ``rewards`` (or ``config``) passed
+        as a keyword, only keyword weights and arguments count.
 
         >>> SuiteSpec.from_env({"VERIFIERS_CORE_REWARDS": "format", "VERIFIERS_CORE_REWARD_WEIGHTS": "2"}).weights
         [2.0]
         >>> SuiteSpec.from_env({"VERIFIERS_CORE_REWARDS": "format"}, rewards="accuracy").names
         ['accuracy']
+        >>> SuiteSpec.from_env({"VERIFIERS_CORE_REWARD_WEIGHTS": "1,2"}, rewards="accuracy").weights
+        [1.0]
         >>> SuiteSpec.from_env({})
         Traceback (most recent call last):
         ...
@@ -128,7 +132,10 @@ class SuiteSpec:
         env = os.environ if environ is None else environ
         rewards = options.get("rewards")
         config = options.get("config")
-        if rewards is None and config is None:
+        # Weights and args of the environment belong to the environment's selection: with the
+        # rewards passed as keywords they would name other rewards, or count differently.
+        selected_here = rewards is not None or config is not None
+        if not selected_here:
             rewards = env.get(ENV_REWARDS) or None
             config = env.get(ENV_CONFIG) or None
         if rewards is None and config is None:
@@ -137,11 +144,11 @@ class SuiteSpec:
                 "(a YAML file with 'rewards:'), or pass rewards=..."
             )
         weights = options.get("reward_weights")
-        if weights is None:
+        if weights is None and not selected_here:
             weights = env.get(ENV_WEIGHTS) or None
         args = options.get("reward_args")
         if args is None:
-            args = env.get(ENV_ARGS, "")
+            args = "" if selected_here else env.get(ENV_ARGS, "")
         return cls.from_options(rewards, weights, args, config)
 
     @property
