@@ -28,14 +28,19 @@ $(STAMP): $(INSTALL_INPUTS)
 		echo "No GPU: installing the CPU build of torch $(TORCH_VERSION)"; \
 		$(PIP) install -q "torch==$(TORCH_VERSION)" $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)); \
 	fi
-	$(PIP) install -q -e ".[train]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	$(PIP) install -q -e ".[train,serve]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
 	@touch $(STAMP)
 	@echo "installed: verifiers-core, trainer and plugins: $(notdir $(PLUGIN_DIRS))"
 
 install-dev: $(DEV_STAMP)
 
+# OpenRLHF's own HTTP reward client, for the server's tests: its package pins GPU-only
+# dependencies (flash-attn, deepspeed), so it goes in without them (its client needs aiohttp only).
+OPENRLHF_VERSION ?= 0.11.2
+
 $(DEV_STAMP): $(STAMP)
-	$(PIP) install -q -e ".[train,dev]"
+	$(PIP) install -q -e ".[train,serve,dev]"
+	$(PIP) install -q --no-deps "openrlhf==$(OPENRLHF_VERSION)" || echo "note: openrlhf $(OPENRLHF_VERSION) did not install; the server test replays its request instead"
 	@touch $(DEV_STAMP)
 
 test: install-dev
@@ -58,6 +63,7 @@ bench: install
 	$(PY) benchmarks/bench_list.py
 	$(PY) benchmarks/bench_math.py
 	$(PY) benchmarks/bench_code.py
+	$(PY) benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
