@@ -63,7 +63,9 @@ def test_openrlhf_single_sample_requests_as_rollouts_send_them(main_server):
 
         executor = SingleTurnAgentExecutor(auth_url(main_server, "/get_reward"))
         calls = [
-            executor._fetch_rewards_via_http([PROMPT + (RIGHT if i % 2 else WRONG)], [PROMPT], [str(4 if i % 3 else 5)])
+            executor._fetch_rewards_via_http(
+                [PROMPT + (RIGHT if i % 2 else WRONG)], [PROMPT], [str(4 if i % 3 else 5)]
+            )
             for i in range(12)
         ]
         return await asyncio.gather(*calls)
@@ -119,17 +121,25 @@ def _rows() -> list[dict]:
         {"prompt": "2+2?", "completion": RIGHT, "solution": "4"},
         {"prompt": "2+2?", "completion": WRONG, "solution": "4"},
         {"prompt": "2+2?", "completion": CUT, "solution": "4"},
-        {"prompt": [{"role": "user", "content": "1/2?"}], "completion": [{"role": "assistant", "content": "<think>.</think> \\boxed{0.5}"}], "solution": "\\frac{1}{2}"},
+        {
+            "prompt": [{"role": "user", "content": "1/2?"}],
+            "completion": [{"role": "assistant", "content": "<think>.</think> \\boxed{0.5}"}],
+            "solution": "\\frac{1}{2}",
+        },
         {"prompt": "?", "completion": RIGHT, "solution": ""},  # unusable gold: accuracy None
     ]
 
 
 def test_v1_score_matches_in_process_scoring(main_server):
     rows = _rows()
-    r = httpx.post(main_server.url + "/v1/score", json={"rows": rows}, headers=main_server.headers, timeout=60)
+    r = httpx.post(
+        main_server.url + "/v1/score", json={"rows": rows}, headers=main_server.headers, timeout=60
+    )
     assert r.status_code == 200, r.text
     body = r.json()
-    expected = SuiteSpec.from_options(rewards="accuracy,format", reward_weights="1,0.5").build().score_rows(rows)
+    expected = (
+        SuiteSpec.from_options(rewards="accuracy,format", reward_weights="1,0.5").build().score_rows(rows)
+    )
     assert body["rewards"] == ["accuracy", "format"] and body["weights"] == [1.0, 0.5]
     assert [row["total"] for row in body["rows"]] == [row.total for row in expected.rows]
     assert [row["rewards"] for row in body["rows"]] == [row.rewards for row in expected.rows]
@@ -137,7 +147,10 @@ def test_v1_score_matches_in_process_scoring(main_server):
     summary = body["summary"]
     assert summary["rows"] == 5
     assert summary["nones"] == {"accuracy": 1, "format": 0}
-    assert summary["timeouts"] == {"accuracy": 0, "format": 0} and summary["errors"] == {"accuracy": 0, "format": 0}
+    assert summary["timeouts"] == {"accuracy": 0, "format": 0} and summary["errors"] == {
+        "accuracy": 0,
+        "format": 0,
+    }
     assert summary["counts"]["accuracy/no_answer"] == 1 and summary["counts"]["accuracy/unusable_golds"] == 1
 
 
@@ -147,7 +160,11 @@ def test_v1_score_matches_in_process_scoring(main_server):
         ("/v1/score", {"rows": [{"completion": 4, "solution": "4"}]}, ["body", "rows", 0, "completion"]),
         ("/v1/score", {"rows": [{"solution": "4"}]}, ["body", "rows", 0, "completion"]),
         ("/v1/score", {"rows": [{"completion": "4"}]}, ["body", "rows", 0, "solution"]),
-        ("/v1/score", {"rows": [{"completion": "4", "solution": "4", "prompt": 7}]}, ["body", "rows", 0, "prompt"]),
+        (
+            "/v1/score",
+            {"rows": [{"completion": "4", "solution": "4", "prompt": 7}]},
+            ["body", "rows", 0, "prompt"],
+        ),
         ("/v1/score", {"rowz": []}, ["body", "rows"]),
         ("/v1/score", {"rows": "nope"}, ["body", "rows"]),
         ("/get_reward", {"query": ["a", "b"], "prompts": ["a"], "labels": ["1", "2"]}, ["body", "prompts"]),
@@ -157,8 +174,16 @@ def test_v1_score_matches_in_process_scoring(main_server):
         ("/run_code", {"language": "python"}, ["body", "code"]),
         ("/run_code", {"code": "x", "language": "python", "run_timeout": -1}, ["body", "run_timeout"]),
         ("/run_code", {"code": "x", "language": "python", "memory_limit_MB": 0}, ["body", "memory_limit_MB"]),
-        ("/run_code", {"code": "x", "language": "python", "fetch_files": ["/etc/passwd"]}, ["body", "fetch_files", 0]),
-        ("/run_code", {"code": "x", "language": "python", "files": {"a": "not base64!"}}, ["body", "files", "a"]),
+        (
+            "/run_code",
+            {"code": "x", "language": "python", "fetch_files": ["/etc/passwd"]},
+            ["body", "fetch_files", 0],
+        ),
+        (
+            "/run_code",
+            {"code": "x", "language": "python", "files": {"a": "not base64!"}},
+            ["body", "files", "a"],
+        ),
     ],
 )
 def test_malformed_requests_get_422_naming_the_field(main_server, path, body, loc):
@@ -173,8 +198,17 @@ def test_malformed_requests_get_422_naming_the_field(main_server, path, body, lo
 
 @pytest.mark.parametrize(
     "content",
-    [b"not json", b"{", b"[]", b"null", b'{"rows": [null]}', b'{"rows": [[1, 2]]}', b"1" * 5000,
-     b'{"rows": [{"completion": "x", "solution": 1' + b"9" * 5000 + b"}]}", b"\xe9\xff"],
+    [
+        b"not json",
+        b"{",
+        b"[]",
+        b"null",
+        b'{"rows": [null]}',
+        b'{"rows": [[1, 2]]}',
+        b"1" * 5000,
+        b'{"rows": [{"completion": "x", "solution": 1' + b"9" * 5000 + b"}]}",
+        b"\xe9\xff",
+    ],
 )
 def test_odd_bodies_never_get_a_server_error(main_server, content):
     for path in ("/v1/score", "/get_reward", "/slime/reward", "/run_code"):
@@ -191,7 +225,9 @@ def test_odd_bodies_never_get_a_server_error(main_server, content):
 
 def test_too_many_rows_and_too_large_a_body_get_413(main_server):
     rows = [{"completion": RIGHT, "solution": "4"}] * 17  # the test server takes 16
-    r = httpx.post(main_server.url + "/v1/score", json={"rows": rows}, headers=main_server.headers, timeout=30)
+    r = httpx.post(
+        main_server.url + "/v1/score", json={"rows": rows}, headers=main_server.headers, timeout=30
+    )
     assert r.status_code == 413 and "--max-rows-per-request" in r.json()["detail"]
     big = {"rows": [{"completion": "x" * 250_000, "solution": "4"}]}
     r = httpx.post(main_server.url + "/v1/score", json=big, headers=main_server.headers, timeout=30)
@@ -243,11 +279,15 @@ def test_metrics_in_prometheus_text_format(main_server):
         "verifiers_rejected_requests",
     ):
         assert name in families, sorted(families)
-    rows = {s.labels["endpoint"]: s.value for s in families["verifiers_rows"].samples if s.name.endswith("_total")}
+    rows = {
+        s.labels["endpoint"]: s.value for s in families["verifiers_rows"].samples if s.name.endswith("_total")
+    }
     assert rows["/v1/score"] >= 5
     nones = [
         s.value
         for s in families["verifiers_reward_events"].samples
-        if s.labels.get("reward") == "accuracy" and s.labels.get("event") == "nones" and s.name.endswith("_total")
+        if s.labels.get("reward") == "accuracy"
+        and s.labels.get("event") == "nones"
+        and s.name.endswith("_total")
     ]
     assert nones and nones[0] >= 1

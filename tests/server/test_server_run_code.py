@@ -104,7 +104,12 @@ def verl_payload(code: str, memory_limit_mb: int, stdin: str = "") -> dict:
 def test_memory_limit_is_applied(main_server):
     code = "x = bytearray(600 * 1024 * 1024)\nprint('allocated')"
     for limit, allowed in ((256, False), (1024, True)):
-        r = httpx.post(main_server.url + "/run_code", json=verl_payload(code, limit), headers=main_server.headers, timeout=60)
+        r = httpx.post(
+            main_server.url + "/run_code",
+            json=verl_payload(code, limit),
+            headers=main_server.headers,
+            timeout=60,
+        )
         body = r.json()
         assert r.status_code == 200 and (body["status"] == "Success") is allowed, (limit, body)
         assert ("allocated" in body["run_result"]["stdout"]) is allowed
@@ -114,7 +119,10 @@ def test_unknown_language_is_a_sandbox_error(main_server):
     with pytest.raises(Exception, match="Sandbox responded with error: language 'java' is not supported"):
         run(main_server, code="class A {}", language="java")
     r = httpx.post(
-        main_server.url + "/run_code", json={"code": "x", "language": "brainfudge"}, headers=main_server.headers, timeout=30
+        main_server.url + "/run_code",
+        json={"code": "x", "language": "brainfudge"},
+        headers=main_server.headers,
+        timeout=30,
     )
     assert r.status_code == 200 and r.json()["status"] == "SandboxError"
     assert "supported: python, cpp" in r.json()["message"]

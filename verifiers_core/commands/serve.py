@@ -53,7 +53,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     limits.add_argument(
         "--max-body-bytes", type=int, default=64 << 20, help="largest request body (default 64 MiB)"
     )
-    limits.add_argument("--max-rows-per-request", type=int, default=4096, help="most rows in one request")
+    limits.add_argument(
+        "--max-rows-per-request",
+        type=int,
+        default=None,
+        help="most rows in one request (default 4096, or --max-queue-rows when that is lower)",
+    )
     limits.add_argument(
         "--max-queue-rows", type=int, default=16384, help="most rows waiting; beyond, 429 with Retry-After"
     )
@@ -102,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         insecure=args.insecure,
         label_column=args.label_column,
         max_body_bytes=args.max_body_bytes,
-        max_rows_per_request=args.max_rows_per_request,
+        max_rows_per_request=args.max_rows_per_request or min(4096, args.max_queue_rows),
         max_queue_rows=args.max_queue_rows,
         max_batch_rows=args.max_batch_rows,
         scorers=args.scorers,

@@ -16,6 +16,60 @@ from pathlib import Path
 
 TOKEN = "test-token-0123456789abcdef"
 
+#: A clean exit after SIGTERM: uvicorn drains, then re-raises the signal (or exits 0).
+CLEAN_EXIT = (0, -signal.SIGTERM)
+
+#: The main test server: math and format rewards, a token, a small queue and row cap so that the
+#: load test meets 429s; a long grading deadline so that a grader can be killed mid-request.
+MAIN_ARGS = (
+    "--rewards",
+    "accuracy,format",
+    "--reward-weights",
+    "1,0.5",
+    "--reward-arg",
+    "accuracy.timeout=60",
+    "--reward-arg",
+    "accuracy.workers=2",
+    "--max-queue-rows",
+    "32",
+    "--max-rows-per-request",
+    "16",
+    "--max-batch-rows",
+    "16",
+    "--max-body-bytes",
+    "200000",
+    "--code-workers",
+    "2",
+    "--max-run-timeout",
+    "5",
+)
+
+
+#: A server of the code reward with one scorer and a queue of 4 rows: programs that sleep hold it.
+CODE_ARGS = (
+    "--rewards",
+    "code",
+    "--reward-arg",
+    "code.timeout=10",
+    "--max-queue-rows",
+    "4",
+    "--max-batch-rows",
+    "4",
+    "--scorers",
+    "1",
+)
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """A sample's value in a Prometheus text exposition (0 when absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -126,7 +180,9 @@ class ServerProcess:
         return [
             p
             for p in descendants(self.proc.pid)
-            if "verifiers_math.worker" in cmdline(p) and "verifiers_math.worker" in cmdline(parent(p)) and alive(p)
+            if "verifiers_math.worker" in cmdline(p)
+            and "verifiers_math.worker" in cmdline(parent(p))
+            and alive(p)
         ]
 
     def stop(self, timeout: float = 60.0) -> int:
@@ -138,7 +194,9 @@ class ServerProcess:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"the server did not exit within {timeout} s of SIGTERM:\n{self.log()}") from None
+            raise AssertionError(
+                f"the server did not exit within {timeout} s of SIGTERM:\n{self.log()}"
+            ) from None
         deadline = time.monotonic() + 10
         left = {p for p in self.seen if alive(p)}
         while left and time.monotonic() < deadline:
