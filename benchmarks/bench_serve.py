@@ -54,7 +54,10 @@ def code_rows(n: int, seed: int = 11) -> list[dict]:
     rows = []
     while len(rows) < n:
         k = rng.randint(2, 9)
-        tests = [{"type": "stdin_stdout", "input": f"{x}", "output": f"{x * k + 1}"} for x in rng.sample(range(100), 4)]
+        tests = [
+            {"type": "stdin_stdout", "input": f"{x}", "output": f"{x * k + 1}"}
+            for x in rng.sample(range(100), 4)
+        ]
         info = json.dumps({"language": "python", "test_cases": tests})
         for _ in range(8):
             kind = rng.random()
@@ -81,7 +84,16 @@ class Server:
     def __init__(self, reward: str, queue_rows: int) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        argv = [sys.executable, "-m", "verifiers_core", "serve", "--rewards", reward, "--port", str(self.port)]
+        argv = [
+            sys.executable,
+            "-m",
+            "verifiers_core",
+            "serve",
+            "--rewards",
+            reward,
+            "--port",
+            str(self.port),
+        ]
         argv += ["--max-queue-rows", str(queue_rows)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 180
@@ -171,9 +183,13 @@ def bench(reward: str, n: int, per_request: int, rounds: int) -> dict[str, float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reward", choices=["accuracy", "code", "both"], default="both")
-    parser.add_argument("--rows", type=int, default=0, help="rows per round (default: 1024 accuracy, 512 code)")
+    parser.add_argument(
+        "--rows", type=int, default=0, help="rows per round (default: 1024 accuracy, 512 code)"
+    )
     parser.add_argument("--rows-per-request", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
@@ -181,7 +197,9 @@ def main() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 1
-    print(f"cores: {cores}; load average before: {os.getloadavg()[0]:.2f}; rows per request: {args.rows_per_request}")
+    print(
+        f"cores: {cores}; load average before: {os.getloadavg()[0]:.2f}; rows per request: {args.rows_per_request}"
+    )
     verdicts = []
     for reward in ("accuracy", "code") if args.reward == "both" else (args.reward,):
         n = args.rows or (1024 if reward == "accuracy" else 512)
