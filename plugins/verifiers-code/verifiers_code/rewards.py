@@ -140,17 +140,18 @@ class CodeReward(_SandboxUser):
             if program is None:
                 continue
             if suite.language == "cpp" and any(c.kind != "stdio" for c in suite.cases):
-                batch.count("invalid_tests")
+                batch.count("invalid_tests", row=i)
                 out[i] = None
                 continue
-            batch.count("weak_asserts", suite.weak)
+            if suite.weak:
+                batch.count("weak_asserts", suite.weak, row=i)
             jobs.append(self._job(program, suite))
             owners.append((i, suite))
         if not jobs:
             return out
         answers = self.pool.run(jobs)
         for (i, suite), answer in zip(owners, answers):
-            out[i] = self._grade(suite, answer, batch)
+            out[i] = self._grade(suite, answer, batch, i)
         return out
 
     def _suite(self, batch: Batch, i: int, parsed: dict[Any, TestSuite | InvalidTests]) -> TestSuite | None:
@@ -175,7 +176,7 @@ class CodeReward(_SandboxUser):
             if key is not None:
                 parsed[key] = found
         if isinstance(found, InvalidTests):
-            batch.count("invalid_tests")
+            batch.count("invalid_tests", row=i)
             _warn_once(
                 f"reward {self.__name__!r}: row {i}: column {self.tests_column!r}: {found} (scored None)"
             )
@@ -190,28 +191,28 @@ class CodeReward(_SandboxUser):
             "max_timeouts": self.max_timeouts,
         }
 
-    def _grade(self, suite: TestSuite, answer: dict[str, Any], batch: Batch) -> float:
+    def _grade(self, suite: TestSuite, answer: dict[str, Any], batch: Batch, row: int) -> float:
         if "error" in answer:
-            batch.count("sandbox_errors")
+            batch.count("sandbox_errors", row=row)
             logger.warning(
                 "reward %r: the sandbox failed on a completion: %s", self.__name__, answer["error"]
             )
             return self.low
         build = answer.get("compile")
         if isinstance(build, dict) and not build.get("ok"):
-            batch.count("compile_errors")
+            batch.count("compile_errors", row=row)
             if build.get("status") == "timeout":
-                batch.count("timeouts")
+                batch.count("timeouts", row=row)
             return self.low
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(suite.cases):
-            batch.count("sandbox_errors")
+            batch.count("sandbox_errors", row=row)
             return self.low
         passed = 0
         for case, result in zip(suite.cases, results):
             status = result.get("status") if isinstance(result, dict) else None
             if status in STATUS_COUNTERS:
-                batch.count(STATUS_COUNTERS[status])
+                batch.count(STATUS_COUNTERS[status], row=row)
             if case_passed(case, result, self.float_tolerance):
                 passed += 1
         fraction = passed / len(suite.cases)
@@ -313,7 +314,7 @@ class CodeFormatReward(_SandboxUser):
         if cpp_jobs:
             for i, answer in zip(cpp_rows, self.pool.run(cpp_jobs)):
                 if "error" in answer:
-                    batch.count("sandbox_errors")
+                    batch.count("sandbox_errors", row=i)
                     continue
                 out[i] = 1.0 if answer.get("compile", {}).get("ok") else 0.0
         return out

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -308,7 +309,8 @@ class SandboxPool:
     def job_timeout(self, job: dict[str, Any]) -> float:
         """The parent's hard deadline for a whole job: every test's timeout plus margins."""
         per_test = sum(float(t.get("timeout", self.limits.timeout)) + 1.0 for t in job.get("tests", ()))
-        build = self.limits.compile_timeout + 2.0 if job.get("lang") == "cpp" else 0.0
+        compile_timeout = float(job.get("compile", {}).get("timeout", self.limits.compile_timeout))
+        build = compile_timeout + 2.0 if job.get("lang") == "cpp" else 0.0
         return per_test + build + 15.0
 
     def run(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -317,29 +319,27 @@ class SandboxPool:
         An answer is the supervisor's (``results`` per test, ``compile`` for C++), or
         ``{"error": reason}`` when the sandbox failed twice on that job.
         """
+        futures = [self.submit(job) for job in jobs]
+        return [future.result() for future in futures]
+
+    def submit(self, job: dict[str, Any]) -> Future:
+        """Queue one job; the :class:`~concurrent.futures.Future` resolves to its answer dict.
+
+        A future cancelled before a worker picks the job up is skipped (a server's client that
+        went away). Thread-safe; many callers may submit at once.
+
+        >>> pool = SandboxPool(workers=1, isolation="none", require_namespaces=False)
+        >>> pool.submit({"lang": "python", "code": "print(1)", "tests": [{"kind": "stdio"}]}).result()["results"][0]["status"]
+        'ok'
+        >>> pool.close()
+        """
         if os.getpid() != self._pid:
             raise WorkerError("a SandboxPool cannot be used from a forked process; build a new one")
-        if not jobs:
-            return []
-        answers: list[dict[str, Any] | None] = [None] * len(jobs)
-        left = [len(jobs)]
-        done = threading.Condition()
-
-        def finish(i: int, answer: dict[str, Any]) -> None:
-            with done:
-                answers[i] = answer
-                left[0] -= 1
-                if left[0] == 0:
-                    done.notify_all()
-
+        future: Future = Future()
         with self._lock:
             self._ensure_threads()
-            for i, job in enumerate(jobs):
-                self._queue.put((i, job, finish))
-            with done:
-                while left[0]:
-                    done.wait()
-        return [a if a is not None else {"error": "not run"} for a in answers]
+        self._queue.put((job, future))
+        return future
 
     def _ensure_threads(self) -> None:
         """One long-lived thread per worker. Workers must be started from a thread that outlives
@@ -357,17 +357,19 @@ class SandboxPool:
             if item is None:
                 worker.stop(graceful=True)
                 return
-            i, job, finish = item
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled while queued
             try:
                 answer = self._run_one(worker, job)
             except Exception as exc:  # never lose a job: the caller is waiting for it
                 answer = {"error": f"{type(exc).__name__}: {exc}"}
-            finish(i, answer)
+            future.set_result(answer)
 
     def _run_one(self, worker: Worker, job: dict[str, Any]) -> dict[str, Any]:
         job = {**job, "limits": {**self.limits.to_supervisor(), **job.get("limits", {})}}
-        if job.get("lang") == "cpp":
-            job["compile"] = self.limits.compile_settings()
+        if job.get("lang") == "cpp":  # the job may override the pool's compile settings
+            job["compile"] = {**self.limits.compile_settings(), **job.get("compile", {})}
         last = "unknown"
         for _attempt in range(2):
             try:
@@ -425,6 +427,16 @@ def shared_pool(workers: int | None, limits: Limits, isolation: str, require_nam
         if pool is None:
             pool = _shared[key] = SandboxPool(workers, limits, isolation, require_namespaces)
         return pool
+
+
+def worker_restarts() -> int:
+    """Sandbox workers restarted so far by this process's shared pools (for a server's metrics).
+
+    >>> worker_restarts() >= 0
+    True
+    """
+    with _shared_lock:
+        return sum(pool.restarts for pool in _shared.values())
 
 
 @atexit.register

@@ -331,6 +331,59 @@ def wipe(path):
             pass
 
 
+def safe_path(name):
+    """The path of a job file inside the private /tmp, or None for a name that would leave it."""
+    if not isinstance(name, str) or not name or "\x00" in name or name.startswith("/"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return os.path.join(CONFIG["tmp"], *parts)
+
+
+def restore_files(files):
+    """Write the job's input files (name -> base64) into the private /tmp before a run."""
+    for name, data in (files or {}).items():
+        path = safe_path(name)
+        if path is None or not isinstance(data, str):
+            continue
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(base64.b64decode(data))
+        except (OSError, ValueError):
+            pass
+
+
+def fetch_files(names, cap):
+    """Read back the files a job asked for (regular files inside /tmp only; every process of the
+    test is dead by now, so nothing can swap a file under us)."""
+    out = {}
+    root = os.path.realpath(CONFIG["tmp"])
+    for name in names or ():
+        path = safe_path(name)
+        if path is None:
+            continue
+        real = os.path.realpath(path)
+        if not real.startswith(root + os.sep):
+            continue
+        try:
+            fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            data = os.read(fd, cap + 1)
+            if len(data) <= cap:
+                out[name] = base64.b64encode(data).decode()
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return out
+
+
 def collect(pid, out_r, err_r, res_r, timeout, cap):
     """Wait for the test's main process; read its output; enforce the timeout and output cap."""
     start = time.monotonic()
@@ -441,6 +494,7 @@ def classify(kind, status, stderr, lang):
 def run_test(job, test, binary_fd):
     lim = dict(job["limits"])
     lim["timeout"] = test.get("timeout", lim["timeout"])
+    restore_files(job.get("files"))
     stdin_fd = make_stdin(base64.b64decode(test.get("stdin", "")))
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -465,6 +519,7 @@ def run_test(job, test, binary_fd):
     for fd in (out_r, err_r, res_r):
         if fd is not None:
             os.close(fd)
+    fetched = fetch_files(job.get("fetch"), lim["output"]) if job.get("fetch") else None
     wipe(CONFIG["tmp"])
     stderr = bytes(bufs[err_r])
     result = {
@@ -478,6 +533,8 @@ def run_test(job, test, binary_fd):
         result["stdout"] = base64.b64encode(bytes(bufs[out_r])).decode()
     else:
         result["record"] = bytes(bufs[res_r]).decode("utf-8", "replace")
+    if fetched is not None:
+        result["files"] = fetched
     return result
 
 
@@ -487,6 +544,7 @@ def compile_cpp(job, syntax_only=False):
     tmp = CONFIG["tmp"]
     src = os.path.join(tmp, "solution.cpp")
     exe = os.path.join(tmp, "solution")
+    restore_files(job.get("files"))
     with open(src, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(job["code"])
     argv = [comp["compiler"], *comp["flags"], "-o", exe, src]
@@ -521,6 +579,7 @@ def compile_cpp(job, syntax_only=False):
     info = {
         "ok": bool(ok),
         "status": kind or ("ok" if ok else "error"),
+        "exit": os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None,
         "time": round(elapsed, 6),
         "stderr": bytes(bufs[err_r])[:2048].decode("utf-8", "replace"),
     }

@@ -417,6 +417,16 @@ def get_pool(size: int, memory_mb: int) -> WorkerPool:
         return pool
 
 
+def worker_restarts() -> int:
+    """Grading workers killed (overrun or crashed) and replaced so far by this process's pools.
+
+    >>> worker_restarts() >= 0
+    True
+    """
+    with _pools_lock:
+        return sum(pool.killed_workers for pool in _pools.values())
+
+
 def shutdown_pools() -> None:
     """Stop every pool of this process (registered with ``atexit``)."""
     with _pools_lock:

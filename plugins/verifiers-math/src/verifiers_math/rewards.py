@@ -71,15 +71,15 @@ class AccuracyReward(Reward):
     def verdicts(self, batch: Batch) -> list[Verdict]:
         """Grade the batch, count its events and log the extracted answers."""
         verdicts = grade(batch.texts, batch.column(self.column), self.settings)
-        for v in verdicts:
+        for i, v in enumerate(verdicts):  # per row, so that a server or veRL can report each row's events
             if v.value is None:
-                batch.count("unusable_golds")
+                batch.count("unusable_golds", row=i)
             if v.event in ("timeout", "gold_timeout"):
-                batch.count("timeouts")
+                batch.count("timeouts", row=i)
             elif v.event in ("crash", "gold_crash"):
-                batch.count("errors")
+                batch.count("errors", row=i)
             elif v.event == "unparsed":
-                batch.count("unparsed")
+                batch.count("unparsed", row=i)
         if batch.log_extra is not None:
             batch.log_extra(f"{self.__name__}_answer", [v.answer for v in verdicts])
         return verdicts

@@ -1,0 +1,221 @@
+"""Benchmark: rows/s over HTTP (``python -m verifiers_core serve``) against in-process scoring of the
+same rows with the same rewards, in one run, for ``accuracy`` and for ``code``.
+
+For each reward a server is started on 127.0.0.1 (one scorer process, the rewards' default pools)
+and the same rows are scored:
+
+- in process: ``RewardSuite.score_rows`` in this process, one call per request-sized chunk, and
+  one call over all rows (the larger of the two rates is the baseline);
+- over HTTP: ``POST /v1/score`` from 1, 8 and 32 concurrent clients (aiohttp, as OpenRLHF's and
+  slime's reward clients), each sending requests
+  of ``--rows-per-request`` rows until all are scored.
+
+Rows are like a user's: ``accuracy`` gets the math benchmark's GSM8K- and MATH-style completions
+(16 per gold, in the formats models write); ``code`` gets GRPO groups of 8 Python completions per
+problem with 4 stdin tests each (right, wrong and crashing programs). Every path scores all rows
+once untimed first (pools started, caches warm), then the paths take turns over ``--rounds`` rounds
+(fair under background load). Printed: rows/s of each path and the HTTP rate as a share of the
+in-process one. Goal (issue 14): at 8 clients, at least 85% of the in-process rate for both.
+
+    .venv/bin/python benchmarks/bench_serve.py                # both rewards
+    .venv/bin/python benchmarks/bench_serve.py --reward code  # one
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+CLIENTS = (1, 8, 32)
+
+
+def accuracy_rows(n: int, seed: int = 7) -> list[dict]:
+    from bench_math import make_batch
+
+    completions, solutions, _ = make_batch(max(1, n // 16), 16, seed)
+    return [{"completion": c, "solution": s} for c, s in zip(completions, solutions)][:n]
+
+
+def code_rows(n: int, seed: int = 11) -> list[dict]:
+    """GRPO groups: 8 completions per problem sharing 4 stdin tests."""
+    rng = random.Random(seed)
+    rows = []
+    while len(rows) < n:
+        k = rng.randint(2, 9)
+        tests = [
+            {"type": "stdin_stdout", "input": f"{x}", "output": f"{x * k + 1}"}
+            for x in rng.sample(range(100), 4)
+        ]
+        info = json.dumps({"language": "python", "test_cases": tests})
+        for _ in range(8):
+            kind = rng.random()
+            if kind < 0.5:
+                body = f"n = int(input())\nprint(n * {k} + 1)"
+            elif kind < 0.8:
+                body = f"n = int(input())\nprint(n * {k} - 1)"
+            else:
+                body = "n = int(input())\nprint(undefined_name)"
+            text = f"<think>multiply by {k}, add one</think>\n```python\n{body}\n```"
+            rows.append({"completion": text, "verification_info": info})
+    return rows[:n]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server of one reward on 127.0.0.1, stopped with SIGTERM."""
+
+    def __init__(self, reward: str, queue_rows: int) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = [
+            sys.executable,
+            "-m",
+            "verifiers_core",
+            "serve",
+            "--rewards",
+            reward,
+            "--port",
+            str(self.port),
+        ]
+        argv += ["--max-queue-rows", str(queue_rows)]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2) as r:
+                    if json.load(r)["status"] == "ok":
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise SystemExit(f"the server exited with {self.proc.returncode}")
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit("the server did not start in 180 s")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=120)
+
+
+async def over_http(url: str, rows: list[dict], per_request: int, clients: int) -> float:
+    """Seconds to score ``rows`` with ``clients`` concurrent clients (429s are retried).
+
+    The client is aiohttp, as in OpenRLHF's and slime's reward clients, one connection per client.
+    """
+    import aiohttp
+
+    requests = [rows[i : i + per_request] for i in range(0, len(rows), per_request)]
+    todo = list(range(len(requests)))
+    scored = [0]
+
+    async def client(http: aiohttp.ClientSession) -> None:
+        while todo:
+            chunk = requests[todo.pop()]
+            while True:
+                async with http.post(url + "/v1/score", json={"rows": chunk}) as r:
+                    if r.status == 429:
+                        await asyncio.sleep(0.01)
+                        continue
+                    r.raise_for_status()
+                    scored[0] += len((await r.json())["rows"])
+                    break
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=600)) as http:
+        start = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        elapsed = time.perf_counter() - start
+    assert scored[0] == len(rows), (scored[0], len(rows))
+    return elapsed
+
+
+def in_process(suite, rows: list[dict], per_request: int | None) -> float:
+    start = time.perf_counter()
+    if per_request is None:
+        suite.score_rows(rows, errors="count")
+    else:
+        for i in range(0, len(rows), per_request):
+            suite.score_rows(rows[i : i + per_request], errors="count")
+    return time.perf_counter() - start
+
+
+def bench(reward: str, n: int, per_request: int, rounds: int) -> dict[str, float]:
+    from verifiers_core.suite import SuiteSpec
+
+    rows = accuracy_rows(n) if reward == "accuracy" else code_rows(n)
+    suite = SuiteSpec.from_options(rewards=reward).build()
+    for r in suite.rewards:
+        getattr(r, "warm", lambda: None)()
+    server = Server(reward, queue_rows=max(4096, 2 * n))
+    paths = ["in-process, one call per request", "in-process, one call for all rows"] + [
+        f"HTTP, {c} client{'s' if c > 1 else ''}" for c in CLIENTS
+    ]
+    seconds = dict.fromkeys(paths, 0.0)
+    try:
+        in_process(suite, rows, None)  # untimed: pools started, caches warm, for both paths
+        asyncio.run(over_http(server.url, rows, per_request, 8))
+        for _ in range(rounds):
+            seconds[paths[0]] += in_process(suite, rows, per_request)
+            seconds[paths[1]] += in_process(suite, rows, None)
+            for c, path in zip(CLIENTS, paths[2:]):
+                seconds[path] += asyncio.run(over_http(server.url, rows, per_request, c))
+    finally:
+        server.stop()
+    return {path: rounds * len(rows) / s for path, s in seconds.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reward", choices=["accuracy", "code", "both"], default="both")
+    parser.add_argument(
+        "--rows", type=int, default=0, help="rows per round (default: 1024 accuracy, 512 code)"
+    )
+    parser.add_argument("--rows-per-request", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    print(
+        f"cores: {cores}; load average before: {os.getloadavg()[0]:.2f}; rows per request: {args.rows_per_request}"
+    )
+    verdicts = []
+    for reward in ("accuracy", "code") if args.reward == "both" else (args.reward,):
+        n = args.rows or (1024 if reward == "accuracy" else 512)
+        rates = bench(reward, n, args.rows_per_request, args.rounds)
+        baseline = max(rates["in-process, one call per request"], rates["in-process, one call for all rows"])
+        print(f"\n{reward}: {n} rows x {args.rounds} rounds")
+        for path, rate in rates.items():
+            share = "" if path.startswith("in-process") else f"  {rate / baseline:6.1%} of in-process"
+            print(f"  {path:<36} {rate:9.1f} rows/s{share}")
+        at8 = rates["HTTP, 8 clients"] / baseline
+        verdicts.append(f"{reward}: HTTP at 8 clients = {at8:.1%} of the in-process rate (goal >= 85%)")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    for line in verdicts:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
