@@ -49,10 +49,34 @@ def test_openrlhf_client_scores_each_query_minus_its_prompt(main_server):
     answer = answers[0]
     # accuracy (weight 1) and format (weight 0.5); the end marker is not part of the response
     assert answer["rewards"] == [1.5, 0.5, 0.0]
-    assert answer["scores"] == answer["rewards"]
+    # scores: the totals in [0, 1] (divided by the sum of the weights), as the file-mode adapter gives
+    assert answer["scores"] == pytest.approx([1.0, 0.5 / 1.5, 0.0])
     logs = answer["extra_logs"]
     assert logs["accuracy"] == [1.0, 0.0, 0.0] and logs["format"] == [1.0, 1.0, 0.0]
-    assert logs["unscored"] == [0.0, 0.0, 0.0] and logs["errors"] == [0.0, 0.0, 0.0]
+    assert logs["unscored"] == [0.0, 0.0, 0.0] and logs["accuracy/errors"] == [0.0, 0.0, 0.0]
+    assert logs["accuracy/no_answer"] == [0.0, 0.0, 1.0] and logs["prompt_mismatch"] == [0.0, 0.0, 0.0]
+
+
+def test_openrlhf_http_answers_as_the_file_mode_adapter(main_server, monkeypatch):
+    """/get_reward and the --reward.remote_url file give the same answer on the same queries."""
+    from verifiers_core.integrations.openrlhf import reward_func
+
+    queries = [
+        PROMPT + RIGHT + "<|im_end|>",
+        PROMPT + WRONG + "<|im_end|>",
+        PROMPT + CUT,
+        "unrelated " + RIGHT,
+    ]
+    prompts, labels = [PROMPT] * 4, ["4", "4", "4", {"solution": "4"}]
+    http = openrlhf_post(auth_url(main_server, "/get_reward"), queries, prompts, labels)[0]
+    monkeypatch.setenv("VERIFIERS_CORE_REWARDS", "accuracy,format")
+    monkeypatch.setenv("VERIFIERS_CORE_REWARD_WEIGHTS", "1,0.5")
+    local = reward_func(queries, prompts, labels, reward_args="accuracy.workers=1")
+    assert http["rewards"] == local["rewards"].tolist()
+    assert http["scores"] == pytest.approx(local["scores"].tolist())
+    assert set(http["extra_logs"]) == set(local["extra_logs"])
+    for key, values in local["extra_logs"].items():
+        assert http["extra_logs"][key] == values.tolist(), key
 
 
 def test_openrlhf_single_sample_requests_as_rollouts_send_them(main_server):

@@ -12,8 +12,8 @@ from concurrent.futures import Future
 import pytest
 from pebble import ProcessExpired
 
+from verifiers_core.integrations.common import response_from_query
 from verifiers_core.server.batching import Fallback, QueueFull, ScoringQueue
-from verifiers_core.server.protocols import response_from_query
 from verifiers_core.suite import RewardOutcome, RowScore, SuiteResult
 
 

@@ -45,9 +45,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rows = p.add_argument_group("rows and labels")
     rows.add_argument(
         "--label-column",
-        default="solution",
-        help="column that receives OpenRLHF's and slime's label (default solution; verification_info for "
-        "code; '*': each label is a JSON object of columns)",
+        default="auto",
+        help="where OpenRLHF's and slime's label goes: 'auto' (default: as the file-mode adapters, a JSON "
+        "object gives columns, anything else goes to each reward's gold column), a column name, or '*' "
+        "(each label must be a JSON object of columns)",
     )
     limits = p.add_argument_group("limits")
     limits.add_argument(

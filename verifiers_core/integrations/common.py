@@ -296,30 +296,61 @@ ASSISTANT_HEADERS = (
 
 
 def response_from_query(query: str, prompt: Any, extra: Sequence[str] = ()) -> tuple[str, bool]:
-    """The response part of ``query`` (prompt + response, decoded with special tokens), special
-    tokens stripped, and whether the prompt was found at its start.
+    """The response part of ``query`` (prompt + response, decoded with special tokens, as OpenRLHF
+    sends it), special tokens stripped, and whether the prompt was found in it.
 
-    The prompt is removed as an exact prefix, else as a prefix once both have their special tokens
-    stripped; else the text after the last assistant header of a known chat template is taken
-    (and the mismatch reported); else the whole query.
+    In order: no prompt given, the whole query; the prompt as an exact prefix; the prompt as a prefix
+    once both have their special tokens stripped (a decode round trip); a *tail* of the prompt as a
+    prefix (OpenRLHF cut the prompt from the left to fit ``max_len``); else the text after the last
+    assistant header of a known chat template (reported as not found); else the whole query (not
+    found). Whitespace left at the end by removed end-of-turn markers is dropped.
 
     >>> response_from_query("<|im_start|>user\\nQ<|im_end|>\\n<|im_start|>assistant\\n4<|im_end|>",
     ...                     "<|im_start|>user\\nQ<|im_end|>\\n<|im_start|>assistant\\n")
     ('4', True)
+    >>> response_from_query("truction. P: q\\nA: 4<|endoftext|>", "A long instruction. P: q\\nA:")
+    (' 4', True)
     >>> response_from_query("<|im_start|>user\\nQ <|im_end|>\\n<|im_start|>assistant\\n4", "something else")
     ('\\n4', False)
     """
-    if isinstance(prompt, str) and prompt and query.startswith(prompt):
-        return strip_special_tokens(query[len(prompt) :], extra), True
+    if not isinstance(prompt, str) or not prompt:
+        return _clean(query, extra), True
+    if query.startswith(prompt):
+        return _clean(query[len(prompt) :], extra), True
     stripped = strip_special_tokens(query, extra)
-    if isinstance(prompt, str) and prompt:
-        bare_prompt = strip_special_tokens(prompt, extra)
-        if bare_prompt and stripped.startswith(bare_prompt):
-            return stripped[len(bare_prompt) :], True
-    cut = max((query.rfind(h) + len(h) if h in query else -1) for h in ASSISTANT_HEADERS)
-    if cut >= 0:
-        return strip_special_tokens(query[cut:], extra), False
-    return stripped, False
+    bare_prompt = strip_special_tokens(prompt, extra)
+    if bare_prompt and stripped.startswith(bare_prompt):
+        return _clean(stripped[len(bare_prompt) :], extra), True
+    cut = _tail_overlap(prompt, query)
+    if cut:
+        return _clean(query[cut:], extra), True
+    header = max((query.rfind(h) + len(h) if h in query else -1) for h in ASSISTANT_HEADERS)
+    if header >= 0:
+        return _clean(query[header:], extra), False
+    return _clean(query, extra), False
+
+
+def _clean(text: str, extra: Sequence[str]) -> str:
+    cleaned = strip_special_tokens(text, extra)
+    return cleaned.rstrip() if cleaned != text else cleaned
+
+
+def _tail_overlap(prompt: str, query: str, probe: int = 8) -> int:
+    """Length of the longest tail of ``prompt`` that starts ``query`` (0 if none).
+
+    >>> _tail_overlap("a long prompt: Q?", "prompt: Q? answer"), _tail_overlap("prompt", "other")
+    (10, 0)
+    """
+    head = query[: min(probe, len(query))]
+    if not head:
+        return 0
+    start = prompt.find(head)
+    while start != -1:
+        tail = prompt[start:]
+        if query.startswith(tail):
+            return len(tail)
+        start = prompt.find(head, start + 1)
+    return 0
 
 
 __all__ = [

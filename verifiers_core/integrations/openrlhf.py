@@ -25,11 +25,13 @@ non-mapping value goes to every reward's gold column) or a mapping of columns.
 Returns ``{"rewards": weighted totals, "scores": totals in [0, 1] (divided by the sum of the
 positive weights, clamped; OpenRLHF's dynamic filtering reads them), "extra_logs": {reward name:
 value, "<reward>/<counter>": count, "prompt_mismatch": 1 where the prompt was not found at the
-start of the query}}``, all float tensors with one entry per query.
+start of the query, "unscored": 1 where no reward could score the row}}``, all float tensors with
+one entry per query. The reward server's ``/get_reward`` answers the same, as JSON lists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from verifiers_core.integrations.common import (
@@ -82,17 +84,36 @@ def reward_func(queries: Any, prompts: Any = None, labels: Any = None, **kwargs:
             )
         )
     result = suite.score_rows(rows, errors="count", deadline=settings.deadline)
-    samples = [sample_dict(suite, row) for row in result.rows]
-    totals = [s["score"] for s in samples]
-    logs: dict[str, Any] = {}
-    for key in [*suite.keys, *suite.counter_keys()]:
-        logs[key] = torch.tensor([s[key] for s in samples], dtype=torch.float32)
-    logs["prompt_mismatch"] = torch.tensor(mismatch, dtype=torch.float32)
+    answer = answer_lists(suite, result.rows, mismatch)
     return {
-        "rewards": torch.tensor(totals, dtype=torch.float32),
-        "scores": torch.tensor([unit_score(suite, t) for t in totals], dtype=torch.float32),
-        "extra_logs": logs,
+        "rewards": torch.tensor(answer["rewards"], dtype=torch.float32),
+        "scores": torch.tensor(answer["scores"], dtype=torch.float32),
+        "extra_logs": {k: torch.tensor(v, dtype=torch.float32) for k, v in answer["extra_logs"].items()},
     }
 
 
-__all__ = ["reward_func"]
+def answer_lists(suite: Any, rows: Sequence[Any], mismatch: Sequence[float]) -> dict[str, Any]:
+    """OpenRLHF's answer as plain lists, the same for this file and the reward server's
+    ``/get_reward``: ``rewards`` (weighted totals, a reward that could not score a row counting as
+    its ``low``), ``scores`` (those totals in [0, 1]), ``extra_logs`` (each reward's value, every
+    counter, ``prompt_mismatch``, and ``unscored``: 1 where no reward could score the row).
+
+    >>> from verifiers_core.selection import ResolvedRewards
+    >>> from verifiers_core.suite import RewardSuite
+    >>> from verifiers_core.testing.examples import ExactAnswer
+    >>> suite = RewardSuite(ResolvedRewards([ExactAnswer()], [2.0]))
+    >>> out = answer_lists(suite, suite.score_rows([{"completion": "4", "solution": "4"}]).rows, [0.0])
+    >>> out["rewards"], out["scores"], out["extra_logs"]["exact_answer"], out["extra_logs"]["unscored"]
+    ([2.0], [1.0], [1.0], [0.0])
+    """
+    samples = [sample_dict(suite, row) for row in rows]
+    totals = [s["score"] for s in samples]
+    logs: dict[str, list[float]] = {
+        key: [s[key] for s in samples] for key in [*suite.keys, *suite.counter_keys()]
+    }
+    logs["prompt_mismatch"] = [float(m) for m in mismatch]
+    logs["unscored"] = [1.0 if row.total is None else 0.0 for row in rows]
+    return {"rewards": totals, "scores": [unit_score(suite, t) for t in totals], "extra_logs": logs}
+
+
+__all__ = ["answer_lists", "reward_func"]

@@ -25,6 +25,8 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from ..integrations.common import gold_columns
+from ..integrations.openrlhf import answer_lists
 from ..suite import SuiteResult
 from .batching import Fallback, QueueFull, Scores, ScoringQueue
 from .metrics import MetricsMiddleware, ServerMetrics
@@ -35,7 +37,6 @@ from .protocols import (
     SlimeSample,
     check_required_columns,
     check_score_rows,
-    openrlhf_answer,
     openrlhf_rows,
     score_answer,
     slime_answer,
@@ -60,6 +61,8 @@ class ServerState:
         self.settings = settings
         self.metrics = ServerMetrics()
         suite = settings.spec.build()  # validates the selection; no pool starts here
+        self.suite = suite  # its shape only (keys, lows, gold columns): scoring runs in the scorers
+        self.gold_cols = gold_columns(suite)
         self.keys = list(suite.keys)
         self.weights = list(suite.weights)
         self.required = {
@@ -260,7 +263,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.post("/get_reward")
     async def get_reward(body: OpenRLHFRequest, request: Request) -> JSONResponse:
-        rows, missed = openrlhf_rows(body, settings.label_column)
+        rows, mismatch = openrlhf_rows(body, settings.label_column, state.gold_cols)
+        missed = int(sum(mismatch))
         if missed:
             logger.warning(
                 "/get_reward: %d of %d queries did not start with their prompt; scored whole",
@@ -269,7 +273,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             )
         check_required_columns(rows, state.required, "labels")
         scores = await state.score(rows, request, "/get_reward")
-        return JSONResponse(openrlhf_answer(scores.rows, state.keys))
+        return JSONResponse(answer_lists(state.suite, scores.rows, mismatch))
 
     @app.post("/slime/reward")
     async def slime_reward(
@@ -279,7 +283,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     ) -> JSONResponse:
         batched = isinstance(body, list)
         samples = body if isinstance(body, list) else [body]
-        rows = slime_rows(samples, settings.label_column, batched)
+        rows = slime_rows(samples, settings.label_column, batched, state.gold_cols)
         check_required_columns(rows, state.required, "label")
         scores = await state.score(rows, request, "/slime/reward")
         answers = [slime_answer(row, state.keys, detail) for row in scores.rows]

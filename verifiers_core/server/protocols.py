@@ -1,14 +1,14 @@
 """Request bodies of each protocol, the rows built from them, and the answers built from scores.
 
 - OpenRLHF (``POST /get_reward``): ``{"query": [...], "prompts": [...], "labels": [...]}``, each query
-  being the prompt followed by the response, decoded with special tokens (``response_from_query``
-  takes the response back out).
+  being the prompt followed by the response, decoded with special tokens (the OpenRLHF adapter's
+  ``response_from_query`` takes the response back out; the answer is the adapter's too).
 - slime (``POST /slime/reward``): ``{"prompt", "response", "label"}``, or a list of them.
 - ``POST /v1/score``: ``{"rows": [...]}`` with rows as ``python -m verifiers_core score`` reads them.
 
-A label goes to the ``--label-column`` column (``solution`` by default: what ``accuracy`` reads), or,
-with ``--label-column '*'``, a label that is a JSON object (or a string holding one) gives its keys as
-columns. Errors are raised as :class:`RequestError` with the field's location, answered as 422.
+A label is read as the file-mode adapters read it (``--label-column auto``, the default): a JSON object
+gives its keys as columns, anything else goes to each selected reward's gold column. ``--label-column
+NAME`` puts it in that column; with ``'*'`` a label must be a JSON object (or a string holding one). Errors are raised as :class:`RequestError` with the field's location, answered as 422.
 """
 
 from __future__ import annotations
@@ -21,23 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..integrations.common import label_parts, make_row, response_from_query
 from ..suite import ROW_KEYS, RowScore
-from .settings import SPREAD_LABEL
-
-#: End-of-turn markers left at the end of a query decoded with special tokens (OpenRLHF), removed
-#: before scoring so that a format check anchored at the end still sees the model's own text.
-END_MARKERS = (
-    "<|im_end|>",
-    "<|endoftext|>",
-    "<|eot_id|>",
-    "<|end_of_text|>",
-    "<｜end▁of▁sentence｜>",
-    "<|end|>",
-    "<|return|>",
-    "<end_of_turn>",
-    "<eos>",
-    "</s>",
-)
+from .settings import AUTO_LABEL, SPREAD_LABEL
 
 
 class RequestError(ValueError):
@@ -78,71 +64,19 @@ class ScoreRequest(BaseModel):
     rows: list[dict[str, Any]]
 
 
-def response_from_query(query: str, prompt: str | None) -> tuple[str, bool]:
-    """The response inside an OpenRLHF query (prompt + response, decoded with special tokens), and
-    whether the prompt was found in it.
-
-    The prompt is removed from the front; when OpenRLHF cut the prompt from the left to fit
-    ``max_len``, the query starts with the prompt's tail, which is removed instead. End-of-turn
-    markers at the end are dropped. A query that does not start with (a tail of) its prompt is
-    kept whole, and reported as not found.
-
-    (The OpenRLHF file-mode adapter needs the same rule; the two are to share one function.)
-
-    >>> response_from_query("<|im_start|>user\\n2+2?<|im_end|>\\n<|im_start|>assistant\\n\\\\boxed{4}<|im_end|>",
-    ...                     "<|im_start|>user\\n2+2?<|im_end|>\\n<|im_start|>assistant\\n")
-    ('\\\\boxed{4}', True)
-    >>> response_from_query("2+2?<|im_end|>\\nanswer: 4</s>", "a long system prompt. 2+2?<|im_end|>\\n")
-    ('answer: 4', True)
-    >>> response_from_query("something else", "prompt")
-    ('something else', False)
-    """
-    found = True
-    if prompt and query.startswith(prompt):
-        response = query[len(prompt) :]
-    elif prompt:
-        cut = _tail_overlap(prompt, query)
-        found = cut > 0
-        response = query[cut:]
-    else:
-        response = query
-    return strip_end_markers(response), found
-
-
-def _tail_overlap(prompt: str, query: str, probe: int = 8) -> int:
-    """Length of the longest tail of ``prompt`` that starts ``query`` (0 if none)."""
-    head = query[: min(probe, len(query))]
-    if not head:
-        return 0
-    start = prompt.find(head)
-    while start != -1:
-        tail = prompt[start:]
-        if query.startswith(tail):
-            return len(tail)
-        start = prompt.find(head, start + 1)
-    return 0
-
-
-def strip_end_markers(text: str) -> str:
-    """Drop end-of-turn markers (and the whitespace between them) from the end of ``text``.
-
-    >>> strip_end_markers("The answer is 4.<|im_end|>\\n<|endoftext|>")
-    'The answer is 4.'
-    """
-    removed = False
-    while True:
-        candidate = text.rstrip()
-        for marker in END_MARKERS:
-            if candidate.endswith(marker):
-                text, removed = candidate[: -len(marker)], True
-                break
-        else:
-            return candidate if removed else text
-
-
-def label_columns(label: Any, label_column: str, loc: Sequence[str | int]) -> dict[str, Any]:
+def label_columns(
+    label: Any, label_column: str, loc: Sequence[str | int], gold_cols: Sequence[str] = ()
+) -> dict[str, Any]:
     """The columns a label gives to its row.
 
+    With ``--label-column auto`` (the default) a label is read as the file-mode adapters read it: a
+    JSON object gives its keys as columns, anything else is the gold, put in each selected reward's
+    gold column (``accuracy``: ``solution``, ``code``: ``verification_info``).
+
+    >>> label_columns("4", "auto", ["labels", 0], ["solution", "verification_info"])
+    {'solution': '4', 'verification_info': '4'}
+    >>> label_columns({"solution": "4", "split": "test"}, "auto", ["labels", 0], ["solution"])
+    {'solution': '4', 'split': 'test'}
     >>> label_columns("4", "solution", ["labels", 0])
     {'solution': '4'}
     >>> label_columns('{"solution": "4", "verification_info": {"test_cases": []}}', "*", ["label"])
@@ -152,6 +86,11 @@ def label_columns(label: Any, label_column: str, loc: Sequence[str | int]) -> di
     ...
     verifiers_core.server.protocols.RequestError: with --label-column '*' a label must be a JSON object of columns (e.g. {"solution": "42"}), got str
     """
+    if label_column == AUTO_LABEL:
+        gold, columns = label_parts(label)
+        row = make_row(None, gold=gold, columns=columns, gold_cols=gold_cols)
+        row.pop("completion")
+        return row
     if label_column != SPREAD_LABEL:
         return {label_column: label}
     value = label
@@ -172,26 +111,30 @@ def label_columns(label: Any, label_column: str, loc: Sequence[str | int]) -> di
     return dict(value)
 
 
-def openrlhf_rows(body: OpenRLHFRequest, label_column: str) -> tuple[list[dict[str, Any]], int]:
-    """Rows from an OpenRLHF request, and how many queries did not start with their prompt."""
+def openrlhf_rows(
+    body: OpenRLHFRequest, label_column: str, gold_cols: Sequence[str] = ()
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """Rows from an OpenRLHF request, and per query 1.0 where it did not start with its prompt."""
     n = len(body.query)
     for name in ("prompts", "labels"):
         values = getattr(body, name)
         if values is not None and len(values) != n:
             raise RequestError([name], f"has {len(values)} entries but 'query' has {n}: they must align")
-    rows, missed = [], 0
+    rows, mismatch = [], []
     for i, query in enumerate(body.query):
         prompt = body.prompts[i] if body.prompts is not None else None
         response, found = response_from_query(query, prompt)
-        missed += not found
+        mismatch.append(0.0 if found else 1.0)
         row: dict[str, Any] = {"completion": response, "prompt": prompt or ""}
         if body.labels is not None:
-            row.update(label_columns(body.labels[i], label_column, ["labels", i]))
+            row.update(label_columns(body.labels[i], label_column, ["labels", i], gold_cols))
         rows.append(row)
-    return rows, missed
+    return rows, mismatch
 
 
-def slime_rows(samples: Sequence[SlimeSample], label_column: str, batched: bool) -> list[dict[str, Any]]:
+def slime_rows(
+    samples: Sequence[SlimeSample], label_column: str, batched: bool, gold_cols: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """Rows from slime samples (one, or a list with ``--group-rm``-style batching)."""
     rows = []
     for i, sample in enumerate(samples):
@@ -199,7 +142,7 @@ def slime_rows(samples: Sequence[SlimeSample], label_column: str, batched: bool)
         row: dict[str, Any] = {"completion": sample.response}
         if sample.prompt is not None:
             row["prompt"] = sample.prompt
-        row.update(label_columns(sample.label, label_column, loc))
+        row.update(label_columns(sample.label, label_column, loc, gold_cols))
         rows.append(row)
     return rows
 
@@ -308,27 +251,6 @@ def summary(
         "errors": {key: errors[key] for key in keys},
         "counts": {name: n for name, n in sorted(counts.items()) if n},
     }
-
-
-def openrlhf_answer(rows: Sequence[RowScore], keys: Sequence[str]) -> dict[str, Any]:
-    """OpenRLHF's answer: weighted totals as ``rewards`` and ``scores``, per-reward values and
-    per-row events in ``extra_logs`` (numbers only: OpenRLHF turns each into a tensor).
-
-    A row that no reward could score gets 0.0 and ``unscored`` 1.0, so the trainer can see it.
-    """
-    totals = [finite(row.total) for row in rows]
-    rewards = [0.0 if t is None else t for t in totals]
-    extra: dict[str, list[float]] = {key: [] for key in keys}
-    extra.update({"unscored": [], "timeouts": [], "errors": []})
-    for row, total in zip(rows, totals):
-        for key in keys:
-            value = finite(row.rewards.get(key))
-            extra[key].append(0.0 if value is None else value)
-        events = row_events(row, keys)
-        extra["unscored"].append(1.0 if total is None else 0.0)
-        extra["timeouts"].append(float(sum(e["timeouts"] for e in events.values())))
-        extra["errors"].append(float(sum(e["errors"] for e in events.values())))
-    return {"rewards": rewards, "scores": list(rewards), "extra_logs": extra}
 
 
 def score_answer(

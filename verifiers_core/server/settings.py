@@ -20,6 +20,9 @@ from ..suite import SuiteSpec
 
 #: ``--label-column`` value meaning "each label is a JSON object of columns".
 SPREAD_LABEL = "*"
+#: ``--label-column`` value meaning "as the adapters: an object gives columns, else the gold goes to
+#: each reward's gold column".
+AUTO_LABEL = "auto"
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ class ServerSettings:
     port: int = 8000
     token: str | None = None
     insecure: bool = False
-    #: Column that receives OpenRLHF's and slime's label (``*``: the label is an object of columns).
-    label_column: str = "solution"
+    #: Where OpenRLHF's and slime's label goes: ``auto`` (each reward's gold column, or the columns of
+    #: an object), a column name, or ``*`` (the label must be an object of columns).
+    label_column: str = AUTO_LABEL
     #: Largest request body accepted (bytes).
     max_body_bytes: int = 64 << 20
     #: Most rows (or queries, or samples) in one request.
