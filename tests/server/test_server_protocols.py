@@ -131,7 +131,8 @@ def test_slime_remote_rm_reads_the_reward(main_server):
     sample = {"prompt": "What is 2+2?", "response": RIGHT, "label": "4"}
     assert asyncio.run(_slime_remote_rm(url, sample)) == 1.5
     detail = asyncio.run(_slime_remote_rm(url + "?detail=true", {**sample, "response": WRONG}))
-    assert detail["reward"] == 0.5 and detail["accuracy"] == 0.0 and detail["format"] == 1.0
+    assert detail["score"] == 0.5 and detail["accuracy"] == 0.0 and detail["format"] == 1.0
+    assert detail["accuracy/timeouts"] == 0.0  # the slime adapter's dict: the same keys every time
     # a prompt given as chat messages, and a group of samples in one request
     group = [
         {"prompt": [{"role": "user", "content": "2+2?"}], "response": RIGHT, "label": "4"},

@@ -279,14 +279,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def slime_reward(
         body: SlimeSample | list[SlimeSample],
         request: Request,
-        detail: bool = Query(False, description="answer an object with the total under 'reward'"),
+        detail: bool = Query(False, description="answer the dict with the total under 'score'"),
     ) -> JSONResponse:
         batched = isinstance(body, list)
         samples = body if isinstance(body, list) else [body]
         rows = slime_rows(samples, settings.label_column, batched, state.gold_cols)
         check_required_columns(rows, state.required, "label")
         scores = await state.score(rows, request, "/slime/reward")
-        answers = [slime_answer(row, state.keys, detail) for row in scores.rows]
+        answers = [slime_answer(state.suite, row, detail) for row in scores.rows]
         return JSONResponse(answers if batched else answers[0])
 
     @app.post("/v1/score")

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..integrations.common import label_parts, make_row, response_from_query
+from ..integrations.common import label_parts, make_row, response_from_query, sample_dict
 from ..suite import ROW_KEYS, RowScore
 from .settings import AUTO_LABEL, SPREAD_LABEL
 
@@ -272,14 +272,9 @@ def score_answer(
     }
 
 
-def slime_answer(row: RowScore, keys: Sequence[str], detail: bool) -> Any:
-    """slime reads the JSON answer as the reward: the weighted total (``null`` when nothing scored
-    the row), or with ``?detail=true`` an object (``--reward-key reward`` picks the total)."""
-    total = finite(row.total)
-    if not detail:
-        return total
-    return {
-        "reward": total,
-        **{key: finite(row.rewards.get(key)) for key in keys},
-        "counts": row.counts,
-    }
+def slime_answer(suite: Any, row: RowScore, detail: bool) -> Any:
+    """slime reads the JSON answer as the reward, as the slime adapter returns it: the weighted total
+    (a reward with no value counting as its low value), or with ``?detail=true`` the adapter's dict
+    ``{"score", "<reward>", "<reward>/<counter>"}`` (``--reward-key score`` picks the total)."""
+    sample = sample_dict(suite, row)
+    return sample if detail else sample["score"]
