@@ -45,7 +45,9 @@ def test_verification_info_forms():
         (json.dumps({"test_cases": []}), "no test cases"),
         (json.dumps({"language": "cobol", "test_cases": [{}]}), "unsupported language"),
         (json.dumps({"test_cases": [{"type": "stdin_stdout", "input": "1"}]}), "test case 0 has no output"),
-        (json.dumps({"inputs": [1], "outputs": [1], "fn_name": "f"}), "fn_name"),
+        (json.dumps({"inputs": [1], "outputs": [1], "fn_name": "f"}), "inputs must be a list of arguments"),
+        (json.dumps({"inputs": [[1]], "outputs": [1], "fn_name": "f()"}), "fn_name must be a Python identifier"),
+        ("assert 1 == 2", "always fails"),
         ("assert f(1 ==", "do not parse"),
         ("x = 1", "no test cases"),
         (42, "cannot read tests from a int"),
@@ -122,7 +124,8 @@ def test_decode_rebuilds_plain_data_only():
 def test_values_match_by_exact_type():
     assert values_match([1, (2, "a")], [1, (2, "a")])
     assert not values_match(True, 1)
-    assert not values_match(1.0, 1)
+    assert values_match(1.0, 1)  # an int-valued float equals an int, as Python's == says
+    assert not values_match(1.5, 1)
     assert values_match(1, 1.0)  # a float expected accepts an int result
     assert values_match(0.1 + 0.2, 0.3)
     assert not values_match(float("nan"), 0.3)

@@ -13,6 +13,7 @@ outside the standard library.
 """
 
 import base64
+import enum
 import errno
 import fcntl
 import io
@@ -60,10 +61,21 @@ def write_frame(fd, obj):
 # --------------------------------------------------------------------------------------------
 # Plain-data encoding of a returned value, by exact type (an int subclass or an object with a
 # custom __eq__ is refused). The parent decodes it with json and rebuilds the value itself.
+# Subclasses of the builtin containers (Counter, OrderedDict, defaultdict, namedtuple, ...) are
+# sent as their base type, read through the base type's own methods: an overridden __iter__ or
+# items() of the program's cannot change what is sent.
 
 
 class Unencodable(Exception):
     pass
+
+
+_CONTAINERS = (
+    (list, "l", list.__iter__),
+    (tuple, "t", tuple.__iter__),
+    (set, "S", set.__iter__),
+    (frozenset, "F", frozenset.__iter__),
+)
 
 
 def encode_value(x, depth=0):
@@ -84,12 +96,55 @@ def encode_value(x, depth=0):
         return ["s", x]
     if t is bytes:
         return ["y", base64.b64encode(x).decode()]
-    if t is list or t is tuple or t is set or t is frozenset:
-        tag = {list: "l", tuple: "t", set: "S", frozenset: "F"}[t]
-        return [tag, [encode_value(v, depth + 1) for v in x]]
-    if t is dict:
-        return ["d", [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in x.items()]]
+    if issubclass(t, dict):
+        pairs = dict.items(x)
+        return ["d", [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in pairs]]
+    for base, tag, iterate in _CONTAINERS:
+        if issubclass(t, base):
+            return [tag, [encode_value(v, depth + 1) for v in iterate(x)]]
     raise Unencodable(f"values of type {t.__name__} cannot be compared")
+
+
+def decode_value(node, depth=0):
+    """The arguments of a call-based test, from the parent's tagged encoding."""
+    if depth > 100 or not isinstance(node, list) or not node:
+        raise ValueError("malformed value")
+    tag = node[0]
+    if tag == "N":
+        return None
+    if tag == "b":
+        return bool(node[1])
+    if tag == "i":
+        return int(node[1])
+    if tag == "f":
+        return float(node[1])
+    if tag == "c":
+        return complex(float(node[1]), float(node[2]))
+    if tag == "s":
+        return str(node[1])
+    if tag == "y":
+        return base64.b64decode(node[1])
+    if tag in ("l", "t", "S", "F"):
+        items = [decode_value(v, depth + 1) for v in node[1]]
+        return {"l": list, "t": tuple, "S": set, "F": frozenset}[tag](items)
+    if tag == "d":
+        return {decode_value(k, depth + 1): decode_value(v, depth + 1) for k, v in node[1]}
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+# Py_TPFLAGS_IMMUTABLETYPE: static builtin types and the standard library's immutable C types
+# (re.Match, ...). A class the program defines never has it, and nobody can change its slots.
+_IMMUTABLE_TYPE = 1 << 8
+# Builtin types whose truth delegates to an object they wrap (which the program may define).
+_DELEGATING = frozenset(("mappingproxy", "weakproxy", "weakcallableproxy"))
+
+
+def builtin_truth(x):
+    """bool(x) when x's type is an immutable builtin that does not delegate, else None."""
+    t = type(x)
+    if not (t.__flags__ & _IMMUTABLE_TYPE) or t.__name__ in _DELEGATING:
+        return None
+    return bool(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,13 +216,17 @@ def python_child(job, test):
     status = 0
     record = None
     try:
+        if test.get("prelude"):
+            exec(compile(test["prelude"], "prelude.py", "exec"), g)
         exec(compile(job["code"], "solution.py", "exec"), g)
         if kind != "stdio":
             if test.get("setup"):
                 exec(compile(test["setup"], "test_setup.py", "exec"), g)
             if kind == "call":
                 value = eval(compile(test["expr"], "test.py", "eval"), g)
-                record = {"value": encode_value(value)}
+                record = value_record(value, test.get("truth"))
+            elif kind == "invoke":
+                record = value_record(invoke(job["code"], g, test), False)
             else:  # a raw assert, run here: the weaker guarantee, flagged by the parent
                 exec(compile(test["source"], "test.py", "exec"), g)
                 record = {"passed": True}
@@ -214,6 +273,30 @@ def python_child(job, test):
         except BaseException:
             status = 1
     os._exit(status)
+
+
+def value_record(value, truth_wanted):
+    """What a call test reports: the value as plain data, or, for `assert E` / `assert not E`
+    on a value that cannot be sent, its truth as a builtin type computes it."""
+    try:
+        return {"value": encode_value(value)}
+    except Unencodable:
+        if truth_wanted:
+            truth = builtin_truth(value)
+            if truth is not None:
+                return {"truth": truth}
+        raise
+
+
+def invoke(code, g, test):
+    """A call-based APPS/TACO test: fn(*args), fn a method of Solution() when the program has
+    `class Solution` (as APPS's harness decides), else a function of the program."""
+    args = decode_value(json.loads(test["args"]))
+    if "class Solution" in code and isinstance(g.get("Solution"), type):
+        target = getattr(g["Solution"](), test["fn"])
+    else:
+        target = g[test["fn"]]
+    return target(*args)
 
 
 def exec_child(binary_fd, argv, env):
@@ -331,82 +414,88 @@ def wipe(path):
             pass
 
 
+class Outcome(str, enum.Enum):
+    """How waiting for a test's main process ended."""
+
+    EXITED = "exited"  # it exited by itself (its status says how)
+    TIMEOUT = "timeout"  # the wall-clock limit passed first
+    OUTPUT_LIMIT = "output_limit"  # it wrote more than the cap to stdout, stderr or the result
+
+
+class Streams:
+    """The test's output pipes: what was read from each, with the cap applied to every byte read
+    (stderr is counted in full but only its first STDERR_KEEP bytes are kept)."""
+
+    def __init__(self, out_r, err_r, res_r, cap, poller):
+        self.err_r = err_r
+        self.cap = cap
+        self.poller = poller
+        self.bufs = {out_r: bytearray(), err_r: bytearray()}
+        if res_r is not None:
+            self.bufs[res_r] = bytearray()
+        self.open = set(self.bufs)
+        self.err_total = 0
+        for fd in self.bufs:
+            os.set_blocking(fd, False)
+            poller.register(fd, select.POLLIN)
+
+    def drain(self, fd):
+        """Read what `fd` holds now (never waiting); True as soon as the cap is passed."""
+        while fd in self.open:
+            try:
+                chunk = os.read(fd, READ_CHUNK)
+            except BlockingIOError:
+                return False
+            if not chunk:
+                self.poller.unregister(fd)
+                self.open.discard(fd)
+                return False
+            buf = self.bufs[fd]
+            if fd == self.err_r:
+                self.err_total += len(chunk)
+                if len(buf) < STDERR_KEEP:
+                    buf += chunk[: STDERR_KEEP - len(buf)]
+                if self.err_total > self.cap:
+                    return True
+            else:
+                buf += chunk
+                if len(buf) > self.cap:
+                    return True
+        return False
+
+    def drain_all(self):
+        return any(self.drain(fd) for fd in list(self.open))
+
+
 def collect(pid, out_r, err_r, res_r, timeout, cap):
-    """Wait for the test's main process; read its output; enforce the timeout and output cap."""
+    """Wait for the test's main process; read its output; enforce the timeout and output cap.
+
+    Returns (outcome, wait status or None, {fd: bytes read}, seconds)."""
     start = time.monotonic()
     deadline = start + timeout
     pidfd = os.pidfd_open(pid)
-    fds = {out_r: bytearray(), err_r: bytearray()}
-    if res_r is not None:
-        fds[res_r] = bytearray()
     poller = select.poll()
-    for fd in fds:
-        os.set_blocking(fd, False)
-        poller.register(fd, select.POLLIN)
+    streams = Streams(out_r, err_r, res_r, cap, poller)
     poller.register(pidfd, select.POLLIN)
-    open_fds = set(fds)
     status = None
-    kind = None
-    err_total = 0
-    while True:
+    outcome = None
+    while outcome is None:
         left = deadline - time.monotonic()
         if left <= 0:
-            kind = "timeout"
+            outcome = Outcome.TIMEOUT
             break
-        events = poller.poll(max(1, int(left * 1000) + 1))
         exited = False
-        for fd, _ in events:
+        for fd, _ in poller.poll(max(1, int(left * 1000) + 1)):
             if fd == pidfd:
                 exited = True
-                continue
-            while fd in open_fds:
-                try:
-                    chunk = os.read(fd, READ_CHUNK)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    poller.unregister(fd)
-                    open_fds.discard(fd)
-                    break
-                if fd == err_r:
-                    err_total += len(chunk)
-                    buf = fds[err_r]
-                    if len(buf) < STDERR_KEEP:
-                        buf += chunk[: STDERR_KEEP - len(buf)]
-                    if err_total > cap:
-                        kind = "output_limit"
-                else:
-                    fds[fd] += chunk
-                    if len(fds[fd]) > cap:
-                        kind = "output_limit"
-                if kind:
-                    break
-            if kind:
+            elif streams.drain(fd):
+                outcome = Outcome.OUTPUT_LIMIT
                 break
-        if kind:
-            break
-        if exited:
-            # Drain what the main process wrote before it exited; a daemon holding the pipe open
-            # cannot delay us (we only take what is already there).
-            for fd in list(open_fds):
-                while True:
-                    try:
-                        chunk = os.read(fd, READ_CHUNK)
-                    except BlockingIOError:
-                        break
-                    if not chunk:
-                        break
-                    if fd == err_r:
-                        buf = fds[err_r]
-                        if len(buf) < STDERR_KEEP:
-                            buf += chunk[: STDERR_KEEP - len(buf)]
-                    else:
-                        fds[fd] += chunk
-                        if len(fds[fd]) > cap:
-                            kind = "output_limit"
-                            break
+        if outcome is None and exited:
+            # Take what the main process wrote before it exited, under the same cap; a daemon
+            # holding a pipe open cannot delay us (only what is already there is read).
+            outcome = Outcome.OUTPUT_LIMIT if streams.drain_all() else Outcome.EXITED
             _, status = os.waitpid(pid, 0)
-            break
     elapsed = time.monotonic() - start
     kill_everything(pid)
     if status is None:
@@ -415,12 +504,12 @@ def collect(pid, out_r, err_r, res_r, timeout, cap):
         except ChildProcessError:
             status = None
     os.close(pidfd)
-    return kind, status, fds, elapsed
+    return outcome, status, streams.bufs, elapsed
 
 
-def classify(kind, status, stderr, lang):
-    if kind:
-        return kind
+def classify(outcome, status, stderr, lang):
+    if outcome is not Outcome.EXITED:
+        return outcome.value
     if status is None:
         return "runtime_error"
     if os.WIFEXITED(status):
@@ -461,14 +550,14 @@ def run_test(job, test, binary_fd):
     for fd in (stdin_fd, out_w, err_w, res_w):
         if fd is not None:
             os.close(fd)
-    kind, status, bufs, elapsed = collect(pid, out_r, err_r, res_r, lim["timeout"], lim["output"])
+    outcome, status, bufs, elapsed = collect(pid, out_r, err_r, res_r, lim["timeout"], lim["output"])
     for fd in (out_r, err_r, res_r):
         if fd is not None:
             os.close(fd)
     wipe(CONFIG["tmp"])
     stderr = bytes(bufs[err_r])
     result = {
-        "status": classify(kind, status, stderr, job["lang"]),
+        "status": classify(outcome, status, stderr, job["lang"]),
         "time": round(elapsed, 6),
         "exit": os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None,
@@ -514,13 +603,14 @@ def compile_cpp(job, syntax_only=False):
             os._exit(EXIT_HARNESS)
     for fd in (null, out_w, err_w):
         os.close(fd)
-    kind, status, bufs, elapsed = collect(pid, out_r, err_r, None, comp["timeout"], 1 << 20)
+    outcome, status, bufs, elapsed = collect(pid, out_r, err_r, None, comp["timeout"], 1 << 20)
     os.close(out_r)
     os.close(err_r)
-    ok = kind is None and status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    exited = outcome is Outcome.EXITED
+    ok = exited and status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     info = {
         "ok": bool(ok),
-        "status": kind or ("ok" if ok else "error"),
+        "status": ("ok" if ok else "error") if exited else outcome.value,
         "time": round(elapsed, 6),
         "stderr": bytes(bufs[err_r])[:2048].decode("utf-8", "replace"),
     }
