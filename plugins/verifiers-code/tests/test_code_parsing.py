@@ -46,7 +46,10 @@ def test_verification_info_forms():
         (json.dumps({"language": "cobol", "test_cases": [{}]}), "unsupported language"),
         (json.dumps({"test_cases": [{"type": "stdin_stdout", "input": "1"}]}), "test case 0 has no output"),
         (json.dumps({"inputs": [1], "outputs": [1], "fn_name": "f"}), "inputs must be a list of arguments"),
-        (json.dumps({"inputs": [[1]], "outputs": [1], "fn_name": "f()"}), "fn_name must be a Python identifier"),
+        (
+            json.dumps({"inputs": [[1]], "outputs": [1], "fn_name": "f()"}),
+            "fn_name must be a Python identifier",
+        ),
         ("assert 1 == 2", "always fails"),
         ("assert f(1 ==", "do not parse"),
         ("x = 1", "no test cases"),
