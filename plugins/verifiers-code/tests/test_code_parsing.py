@@ -73,12 +73,14 @@ def test_assert_conversion():
             "assert not ok(0)",
             "assert math.isclose(area(2), 12.566, rel_tol=1e-3)",
             "assert abs(area(1) - 3.1416) < 0.001",
-            "assert f(1) == f(1)",  # both sides run: weak
+            "assert f(1) == f(1)",  # true for any program that runs: not a test
             "assert f(2) != 3",  # weak
-            "assert f(3) == CONST",  # not a literal: weak
+            "assert f(3) == CONST",  # not a constant: weak, its equality observed
         ]
     )
-    cases = parse_asserts(src).cases
+    suite = parse_asserts(src)
+    cases = suite.cases
+    assert suite.constant_asserts == 1
     got = [(c.kind, c.expr, c.expected, c.check) for c in cases]
     assert got[:7] == [
         ("call", "f(1)", 2, "equal"),
@@ -89,8 +91,9 @@ def test_assert_conversion():
         ("call", "area(2)", 12.566, "close"),
         ("call", "area(1)", 3.1416, "close"),
     ]
-    assert [c.kind for c in cases[7:]] == ["assert"] * 3
-    assert cases[9].source == "assert f(3) == CONST"
+    assert [c.kind for c in cases[7:]] == ["assert"] * 2
+    assert cases[7].source == "assert f(2) != 3"
+    assert cases[8].source == "__vc_observe_equal(f(3), CONST)"
     assert all(c.setup == "import math" for c in cases)
     # The expected value is never in what the sandbox receives for a call case.
     from verifiers_code.rewards import _wire

@@ -197,8 +197,28 @@ def test_check_with_a_loop_keeps_its_literal_asserts_strong():
     weak_setup = suite.cases[2].setup
     # The asserts that became calls are not in the check() that enters the sandbox.
     assert "== 1" not in weak_setup and "== 5" not in weak_setup
-    assert "candidate(*lst) == 3" in weak_setup  # it uses a name bound inside check()
+    assert "__vc_observe_equal(candidate(*lst), 3)" in weak_setup  # it uses a name bound in check()
     assert "check" not in suite.cases[0].setup
+
+
+def test_equalities_in_raw_tests_are_compared_in_the_parent(code):
+    humaneval = (
+        "def check(candidate):\n"
+        "    assert candidate(8, 3) == '22'\n"
+        "    for x in range(2, 8):\n"
+        "        assert candidate(x, x + 1) == str(x)\n"
+    )
+    right = py(
+        "def change_base(x, base):\n    out = ''\n    while x > 0:\n"
+        "        out = str(x % base) + out\n        x //= base\n    return out"
+    )
+    always_equal = py(
+        "class Eq(str):\n    def __eq__(self, other):\n        return True\n    __hash__ = str.__hash__\n"
+        "def change_base(x, base):\n    return Eq('?')"
+    )
+    values, metrics = score(code, [right, always_equal], test=humaneval, entry_point="change_base")
+    assert values == [1.0, 0.0]  # 1 call + 1 raw check() each; the override passes neither
+    assert metrics["code/weak_asserts"] == 2.0
 
 
 def test_constant_expected_side_is_folded_in_the_parent():

@@ -257,6 +257,22 @@ def stdout_matches(got: bytes, expected: str, tolerance: float | None = None) ->
     return True
 
 
+def _observed_equal(observed: Any, tolerance: float) -> bool:
+    """Every ``A == B`` a raw test observed holds, by :func:`values_match` either way round."""
+    if not isinstance(observed, list):
+        return False
+    for pair in observed:
+        if not isinstance(pair, list) or len(pair) != 2:
+            return False
+        try:
+            a, b = decode_value(pair[0]), decode_value(pair[1])
+        except (BadValue, RecursionError):
+            return False
+        if not (values_match(a, b, tolerance) or values_match(b, a, tolerance)):
+            return False
+    return True
+
+
 def case_passed(case: TestCase, result: dict[str, Any], tolerance: float = DEFAULT_TOLERANCE) -> bool:
     """Whether one test passed, from its case (parent side) and the sandbox's observation.
 
@@ -284,7 +300,7 @@ def case_passed(case: TestCase, result: dict[str, Any], tolerance: float = DEFAU
     if not isinstance(data, dict):
         return False
     if case.kind == "assert":
-        return data.get("passed") is True
+        return data.get("passed") is True and _observed_equal(data.get("observed", []), tolerance)
     if case.check in ("truthy", "falsy") and "truth" in data:
         # The value could not be sent; the sandbox computed bool() with a builtin type's own
         # __bool__ (a class the program defines never vouches for itself).
