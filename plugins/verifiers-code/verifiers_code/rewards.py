@@ -131,7 +131,13 @@ class CodeReward(_SandboxUser):
 
     def layout(self, columns: Mapping[str, Any] | Any) -> Layout:
         """Where this batch keeps its tests: the parameters' choice, or the one known layout
-        present (an error naming ``tests_column`` when there are several or none)."""
+        present (an error naming ``tests_column`` when there are several or none).
+
+        >>> CodeReward().layout({"test_list": [], "test_imports": []}).tests_column
+        'test_list'
+        >>> CodeReward(tests_column="asserts").layout({"test_list": []}).tests_column
+        'asserts'
+        """
         if self.tests_column != AUTO:
             return explicit_layout(self.tests_column, self.entry_point_column, self.setup_column)
         found = find_layout(columns, self.__name__)

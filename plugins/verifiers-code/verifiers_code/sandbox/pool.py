@@ -405,7 +405,11 @@ class SandboxPool:
 
     @property
     def owned(self) -> bool:
-        """Whether this process started the pool (a forked child must leave it alone)."""
+        """Whether this process started the pool (a forked child must leave it alone).
+
+        >>> SandboxPool(workers=1, isolation="none", require_namespaces=False).owned
+        True
+        """
         return os.getpid() == self._pid
 
     def close(self) -> None:
