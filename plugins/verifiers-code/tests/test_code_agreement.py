@@ -41,16 +41,7 @@ def test_references_score_1_and_wrong_versions_below_1(figures):
 
 def test_cheats_score_0(figures):
     for name, f in figures.items():
-        cheating = [x for x in f.failures if x[1] == "cheat"]
-        # Only a raw check() (the weaker guarantee: HumanEval/38 and /50, whose expected values
-        # are local variables of a loop in check()) can be read by a program walking the stack.
-        assert all(
-            ident in f.weak_problems and label == "frame walking" for ident, _, label, _ in cheating
-        ), (
-            name,
-            cheating,
-        )
-        assert f.cheats_at_0 >= f.cheats - 2, (name, cheating)
+        assert f.cheats_at_0 == f.cheats, (name, [x for x in f.failures if x[1] == "cheat"])
 
 
 def test_weak_guarantee_is_rare(figures):

@@ -221,6 +221,77 @@ def test_equalities_in_raw_tests_are_compared_in_the_parent(code):
     assert metrics["code/weak_asserts"] == 2.0
 
 
+RAW_CHECK = (
+    "def check(candidate):\n"
+    "    import random\n"
+    "    rng = random.Random(7)\n"
+    "    for _ in range(20):\n"
+    "        word = ''.join(rng.choice('abc') for _ in range(5))\n"
+    "        assert candidate(word) == word[::-1]\n"
+    "    try:\n"
+    "        candidate(None)\n"
+    "        raise AssertionError('no error')\n"
+    "    except TypeError:\n"
+    "        pass\n"
+)
+
+
+RAW_ASSERT = "assert rev('abc') in ('cba',)"  # not an (expression, value) pair: a raw test
+
+
+@pytest.mark.parametrize(
+    "program, tests, expected",
+    [
+        ("def rev(s):\n    return s[::-1]", RAW_CHECK, 1.0),
+        ("def rev(s):\n    return s[::-1]", RAW_ASSERT, 1.0),
+        # Reads the test's own locals from the caller's frames: the test runs in another process.
+        (
+            "import sys\ndef rev(s):\n    if s is None:\n        raise TypeError\n"
+            "    f = sys._getframe(1)\n    while f is not None:\n"
+            "        if 'word' in f.f_locals:\n            return f.f_locals['word'][::-1]\n"
+            "        f = f.f_back\n    return s",
+            RAW_CHECK,
+            0.0,
+        ),
+        # Forges the result record on an inherited descriptor and exits: none is inherited.
+        (
+            "import os\nfor fd in range(3, 64):\n    try:\n"
+            '        os.write(fd, b\'{"passed":true,"observed":[]}\')\n    except OSError:\n        pass\n'
+            "os._exit(0)\ndef rev(s):\n    return s",
+            RAW_ASSERT,
+            0.0,
+        ),
+        # Redefines a builtin the test code uses (so the loop never runs): not the test's builtins.
+        (
+            "import builtins\nbuiltins.range = lambda *a: []\n"
+            "def rev(s):\n    if s is None:\n        raise TypeError\n    return s",
+            RAW_CHECK,
+            0.0,
+        ),
+        # Reads the test's source from memory: the records it came in were emptied first.
+        (
+            "import gc\ndef rev(s):\n    for o in gc.get_objects():\n"
+            "        if isinstance(o, dict) and isinstance(o.get('source'), str) and 'in (' in o['source']:\n"
+            "            return o['source'].split(\"('\")[-1].split(\"'\")[0]\n    return s",
+            RAW_ASSERT,
+            0.0,
+        ),
+    ],
+    ids=[
+        "right check()",
+        "right assert",
+        "frame walking",
+        "forged record",
+        "redefined builtins",
+        "memory reading",
+    ],
+)
+def test_raw_tests_run_apart_from_the_program(code, program, tests, expected):
+    values, metrics = score(code, [py(program)], test=tests, entry_point="rev")
+    assert values == [expected]
+    assert metrics["code/weak_asserts"] == 1.0
+
+
 def test_constant_expected_side_is_folded_in_the_parent():
     src = "\n".join(
         [

@@ -6,13 +6,16 @@ compiles once if needed, then forks a fresh child per test from this already-loa
 enforces the wall-clock timeout and the output cap, kills every process the test left behind
 (``setsid`` daemons included) and wipes the private ``/tmp``. It returns raw observations only
 (exit status, stdout bytes, a plain-data value): it never sees expected outputs, so nothing a test
-does here can change a verdict except its own output.
+does here can change a verdict except its own output. A raw test (test code that could not become
+an expression/value pair) runs in two processes: its test code in one, the program in a child
+that answers calls with plain data (see isolated_test).
 
 This file is sent to the interpreter over its stdin and ``exec``'d: it must not import anything
 outside the standard library.
 """
 
 import base64
+import builtins
 import enum
 import errno
 import fcntl
@@ -216,16 +219,12 @@ def python_child(job, test):
     status = 0
     record = None
     try:
-        if test.get("prelude"):
-            exec(compile(test["prelude"], "prelude.py", "exec"), g)
-        exec(compile(job["code"], "solution.py", "exec"), g)
-        if kind != "stdio":
-            observed = []
-            if kind == "assert":
-                # `assert A == B` of a raw test arrives as a call of this: both values go to the
-                # parent as plain data (a value the program's own class overrides __eq__ of
-                # cannot be sent), and the parent compares them.
-                g["__vc_observe_equal"] = lambda a, b: observed.append([encode_value(a), encode_value(b)])
+        if kind == "assert":
+            record = isolated_test(job, test)  # the program runs in a child of this process
+        else:
+            if test.get("prelude"):
+                exec(compile(test["prelude"], "prelude.py", "exec"), g)
+            exec(compile(job["code"], "solution.py", "exec"), g)
             if test.get("setup"):
                 exec(compile(test["setup"], "test_setup.py", "exec"), g)
             if kind == "call":
@@ -233,9 +232,6 @@ def python_child(job, test):
                 record = value_record(value, test.get("truth"))
             elif kind == "invoke":
                 record = value_record(invoke(job["code"], g, test), False)
-            else:  # a raw assert, run here: the weaker guarantee, flagged by the parent
-                exec(compile(test["source"], "test.py", "exec"), g)
-                record = {"passed": True, "observed": observed}
     except SystemExit as exc:
         code = exc.code
         if kind != "stdio":
@@ -279,6 +275,162 @@ def python_child(job, test):
         except BaseException:
             status = 1
     os._exit(status)
+
+
+# --------------------------------------------------------------------------------------------
+# Raw tests (asserts that could not become expression/value pairs, HumanEval's check() loops):
+# the test code and the program run in two processes. The program's process (a child) answers
+# calls of its functions with plain data; the test's process, where no program code ever runs,
+# sees them as proxies. A program can then neither override __eq__ for the test, nor redefine
+# its builtins, nor walk up to its frames, nor read its expected values from memory, nor write a
+# forged result: it only ever sees the arguments it is called with.
+
+
+class ProgramGone(Exception):
+    pass
+
+
+class Remote:
+    """A function of the program, called across the process boundary with plain data."""
+
+    __slots__ = ("link", "name")
+
+    def __init__(self, link, name):
+        self.link = link
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        return self.link.call(self.name, args, kwargs)
+
+
+class ProgramLink:
+    """The test process's end of the pipes to the program's process."""
+
+    def __init__(self, to_program, from_program):
+        self.to_program = to_program
+        self.from_program = from_program
+
+    def ask(self, request):
+        write_frame(self.to_program, request)
+        try:
+            return read_frame(self.from_program)
+        except (EOFError, ValueError, struct.error):
+            raise ProgramGone("the program's process ended") from None
+
+    def call(self, name, args, kwargs):
+        reply = self.ask(
+            {
+                "op": "call",
+                "name": name,
+                "args": encode_value(list(args)),
+                "kwargs": encode_value(dict(kwargs)),
+            }
+        )
+        if not isinstance(reply, dict):
+            raise ProgramGone("malformed reply")
+        if "value" in reply:
+            return decode_value(reply["value"])
+        error = getattr(builtins, str(reply.get("error")), None)
+        if not (isinstance(error, type) and issubclass(error, Exception)):
+            error = RuntimeError
+        raise error(str(reply.get("message", ""))[:200])
+
+
+class TestGlobals(dict):
+    """The test code's globals: a name it does not define and that is not a builtin is looked up
+    in the program (a function becomes a Remote, a plain value is copied)."""
+
+    def __init__(self, link):
+        super().__init__()
+        self.link = link
+
+    def __missing__(self, name):
+        if name.startswith("__") or name in builtins.__dict__:
+            raise KeyError(name)
+        reply = self.link.ask({"op": "get", "name": name})
+        if not isinstance(reply, dict) or reply.get("missing"):
+            raise KeyError(name)
+        if reply.get("callable"):
+            value = Remote(self.link, name)
+        elif "value" in reply:
+            value = decode_value(reply["value"])
+        else:
+            raise TypeError(f"the program's {name!r} is not plain data")
+        self[name] = value
+        return value
+
+
+def serve_program(code, requests, replies):
+    """The program's process: run the program, then answer the test's calls until it is done."""
+    g = {"__name__": "solution", "__builtins__": builtins}
+    exec(compile(code, "solution.py", "exec"), g)
+    while True:
+        try:
+            request = read_frame(requests)
+        except (EOFError, ValueError, struct.error):
+            return
+        name = request.get("name")
+        if request.get("op") == "get":
+            if name not in g:
+                reply = {"missing": True}
+            elif callable(g[name]):
+                reply = {"callable": True}
+            else:
+                try:
+                    reply = {"value": encode_value(g[name])}
+                except Unencodable:
+                    reply = {"opaque": True}
+        else:
+            try:
+                args = decode_value(request["args"])
+                kwargs = decode_value(request["kwargs"])
+                reply = {"value": encode_value(g[name](*args, **kwargs))}
+            except BaseException as exc:  # reported to the test as that exception
+                reply = {"error": type(exc).__name__, "message": str(exc)[:200]}
+        write_frame(replies, reply)
+
+
+def isolated_test(job, test):
+    """Run a raw test with the program in a child process; its result record."""
+    to_program_r, to_program_w = os.pipe()
+    from_program_r, from_program_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            # Nothing of the test's process is reachable: not its result pipe, not its pipes to
+            # the program but the two this side uses.
+            keep = {to_program_r, from_program_w}
+            for fd in range(3, max(keep) + 1):
+                if fd not in keep:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            os.closerange(max(keep) + 1, 1 << 16)
+            # The test (its source, its setup) stays out of the program's reach: the job and
+            # test records this process inherited are emptied before the program runs.
+            program = job["code"]
+            job.clear()
+            test.clear()
+            serve_program(program, to_program_r, from_program_w)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(to_program_r)
+    os.close(from_program_w)
+    link = ProgramLink(to_program_w, from_program_r)
+    observed = []
+    tg = TestGlobals(link)
+    tg["__builtins__"] = builtins
+    tg["__name__"] = "test"
+    # `assert A == B` arrives as a call of this: both values go to the parent as plain data.
+    tg["__vc_observe_equal"] = lambda a, b: observed.append([encode_value(a), encode_value(b)])
+    if test.get("setup"):
+        exec(compile(test["setup"], "test_setup.py", "exec"), tg)
+    exec(compile(test["source"], "test.py", "exec"), tg)
+    return {"passed": True, "observed": observed}
 
 
 def value_record(value, truth_wanted):
