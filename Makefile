@@ -64,6 +64,7 @@ bench: install
 	$(PY) benchmarks/bench_math.py
 	$(PY) benchmarks/bench_code.py
 	$(PY) benchmarks/bench_serve.py
+	$(PY) benchmarks/bench_code_agreement.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

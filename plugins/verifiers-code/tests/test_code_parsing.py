@@ -45,7 +45,12 @@ def test_verification_info_forms():
         (json.dumps({"test_cases": []}), "no test cases"),
         (json.dumps({"language": "cobol", "test_cases": [{}]}), "unsupported language"),
         (json.dumps({"test_cases": [{"type": "stdin_stdout", "input": "1"}]}), "test case 0 has no output"),
-        (json.dumps({"inputs": [1], "outputs": [1], "fn_name": "f"}), "fn_name"),
+        (json.dumps({"inputs": [1], "outputs": [1], "fn_name": "f"}), "inputs must be a list of arguments"),
+        (
+            json.dumps({"inputs": [[1]], "outputs": [1], "fn_name": "f()"}),
+            "fn_name must be a Python identifier",
+        ),
+        ("assert 1 == 2", "always fails"),
         ("assert f(1 ==", "do not parse"),
         ("x = 1", "no test cases"),
         (42, "cannot read tests from a int"),
@@ -68,12 +73,14 @@ def test_assert_conversion():
             "assert not ok(0)",
             "assert math.isclose(area(2), 12.566, rel_tol=1e-3)",
             "assert abs(area(1) - 3.1416) < 0.001",
-            "assert f(1) == f(1)",  # both sides run: weak
+            "assert f(1) == f(1)",  # true for any program that runs: not a test
             "assert f(2) != 3",  # weak
-            "assert f(3) == CONST",  # not a literal: weak
+            "assert f(3) == CONST",  # not a constant: weak, its equality observed
         ]
     )
-    cases = parse_asserts(src).cases
+    suite = parse_asserts(src)
+    cases = suite.cases
+    assert suite.constant_asserts == 1
     got = [(c.kind, c.expr, c.expected, c.check) for c in cases]
     assert got[:7] == [
         ("call", "f(1)", 2, "equal"),
@@ -84,8 +91,9 @@ def test_assert_conversion():
         ("call", "area(2)", 12.566, "close"),
         ("call", "area(1)", 3.1416, "close"),
     ]
-    assert [c.kind for c in cases[7:]] == ["assert"] * 3
-    assert cases[9].source == "assert f(3) == CONST"
+    assert [c.kind for c in cases[7:]] == ["assert"] * 2
+    assert cases[7].source == "assert f(2) != 3"
+    assert cases[8].source == "__vc_observe_equal(f(3), CONST)"
     assert all(c.setup == "import math" for c in cases)
     # The expected value is never in what the sandbox receives for a call case.
     from verifiers_code.rewards import _wire
@@ -122,7 +130,8 @@ def test_decode_rebuilds_plain_data_only():
 def test_values_match_by_exact_type():
     assert values_match([1, (2, "a")], [1, (2, "a")])
     assert not values_match(True, 1)
-    assert not values_match(1.0, 1)
+    assert values_match(1.0, 1)  # an int-valued float equals an int, as Python's == says
+    assert not values_match(1.5, 1)
     assert values_match(1, 1.0)  # a float expected accepts an int result
     assert values_match(0.1 + 0.2, 0.3)
     assert not values_match(float("nan"), 0.3)

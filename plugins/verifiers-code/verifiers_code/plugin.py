@@ -47,9 +47,21 @@ def _sandbox_params() -> list[Param]:
 
 def _test_params() -> list[Param]:
     return [
-        Param("tests_column", str, "verification_info", "column with verification_info or asserts"),
+        Param(
+            "tests_column",
+            str,
+            "auto",
+            "column with the tests (auto: the one known layout present: verification_info, "
+            "input_output, test_list, test)",
+        ),
         Param("entry_point_column", str, "entry_point", "column naming the function (HumanEval)"),
-        Param("setup_column", str, "test_setup_code", "column with setup code run before asserts"),
+        Param(
+            "setup_column",
+            str,
+            "auto",
+            "column with setup code run before asserts, a string or a list of lines "
+            "(auto: test_imports or test_setup_code)",
+        ),
         Param("language", str, "python", "language when the tests do not say", choices=_LANGUAGES),
         Param("max_tests", int, 0, "use at most this many tests per row (0: all)", min=0),
         Param("max_timeouts", int, 1, "after this many timeouts the rest fail unrun (0: run all)", min=0),

@@ -20,6 +20,7 @@ from verifiers_core.text import check_think_opened
 
 from .compare import DEFAULT_TOLERANCE, case_passed
 from .extract import LANGUAGE_TAGS, extract_program, fenced_blocks, normalize_language, python_parses
+from .layouts import AUTO, Layout, explicit_layout, find_layout
 from .sandbox.pool import Limits, SandboxPool, shared_pool
 from .testcases import InvalidTests, TestCase, TestSuite, load_tests
 
@@ -69,7 +70,7 @@ class _SandboxUser(Reward):
     @property
     def pool(self) -> SandboxPool:
         """The (shared, per-process) pool of warm sandboxes; started on first use."""
-        if self._pool is None:
+        if self._pool is None or not self._pool.owned:  # a forked child builds its own
             self._pool = shared_pool(self.workers, self.limits, self.isolation, self.require_namespaces)
         return self._pool
 
@@ -89,7 +90,8 @@ class CodeReward(_SandboxUser):
 
     The program is the last fenced block of the final answer; a completion without one scores 0,
     a row whose tests cannot be read scores ``None``. Tests run in the sandbox, the verdict is
-    made here (see :mod:`verifiers_code.compare`).
+    made here (see :mod:`verifiers_code.compare`). With ``tests_column="auto"`` the tests are found
+    from the batch's columns (:mod:`verifiers_code.layouts`).
     """
 
     reported_counts = (
@@ -101,15 +103,16 @@ class CodeReward(_SandboxUser):
         "compile_errors",
         "weak_asserts",
         "sandbox_errors",
+        "sandbox_restarts",
         "invalid_tests",
     )
     binary = False
 
     def __init__(
         self,
-        tests_column: str = "verification_info",
+        tests_column: str = AUTO,
         entry_point_column: str = "entry_point",
-        setup_column: str = "test_setup_code",
+        setup_column: str = AUTO,
         language: str = "python",
         max_tests: int = 0,
         max_timeouts: int = 1,
@@ -124,15 +127,36 @@ class CodeReward(_SandboxUser):
         self.max_tests = max_tests or None
         self.max_timeouts = max_timeouts
         self.float_tolerance = float_tolerance
-        self.required_columns = (tests_column,)
+        self.required_columns = () if tests_column == AUTO else (tests_column,)
+
+    def layout(self, columns: Mapping[str, Any] | Any) -> Layout:
+        """Where this batch keeps its tests: the parameters' choice, or the one known layout
+        present (an error naming ``tests_column`` when there are several or none).
+
+        >>> CodeReward().layout({"test_list": [], "test_imports": []}).tests_column
+        'test_list'
+        >>> CodeReward(tests_column="asserts").layout({"test_list": []}).tests_column
+        'asserts'
+        """
+        if self.tests_column != AUTO:
+            return explicit_layout(self.tests_column, self.entry_point_column, self.setup_column)
+        found = find_layout(columns, self.__name__)
+        if self.setup_column != AUTO:
+            found = Layout(found.name, found.tests_column, found.entry_point_column, (self.setup_column,))
+        return found
+
+    def _check_columns(self, columns: dict[str, Any], n: int) -> None:
+        super()._check_columns(columns, n)
+        self.layout(columns)  # a missing or ambiguous layout is an error before anything runs
 
     def score(self, batch: Batch) -> list[float | None]:
+        layout = self.layout(batch.columns)
         out: list[float | None] = [self.low] * len(batch)
         jobs: list[dict[str, Any]] = []
         owners: list[tuple[int, TestSuite]] = []
         parsed: dict[Any, TestSuite | InvalidTests] = {}  # GRPO: a group's completions share tests
         for i in range(len(batch)):
-            suite = self._suite(batch, i, parsed)
+            suite = self._suite(batch, i, layout, parsed)
             if suite is None:
                 out[i] = None
                 continue
@@ -145,6 +169,8 @@ class CodeReward(_SandboxUser):
                 continue
             if suite.weak:
                 batch.count("weak_asserts", suite.weak, row=i)
+            if suite.constant_asserts:
+                batch.count("constant_asserts", suite.constant_asserts, row=i)
             jobs.append(self._job(program, suite))
             owners.append((i, suite))
         if not jobs:
@@ -154,20 +180,30 @@ class CodeReward(_SandboxUser):
             out[i] = self._grade(suite, answer, batch, i)
         return out
 
-    def _suite(self, batch: Batch, i: int, parsed: dict[Any, TestSuite | InvalidTests]) -> TestSuite | None:
-        column = batch.columns.get(self.tests_column)
-        value = column[i] if column is not None else None
-        entry = batch.columns.get(self.entry_point_column)
-        setup = batch.columns.get(self.setup_column)
-        args = (value, entry[i] if entry is not None else None, setup[i] if setup is not None else None)
-        key = args if all(a is None or isinstance(a, str) for a in args) else None
+    def _suite(
+        self, batch: Batch, i: int, layout: Layout, parsed: dict[Any, TestSuite | InvalidTests]
+    ) -> TestSuite | None:
+        def cell(name: str | None) -> Any:
+            column = batch.columns.get(name) if name else None
+            return column[i] if column is not None else None
+
+        value = cell(layout.tests_column)
+        entry = cell(layout.entry_point_column)
+        setups = [cell(name) for name in layout.setup_columns]
+        setup = next((s for s in setups if s), None)
+        cells = (value, entry, setup)
+        key = (
+            tuple(tuple(c) if isinstance(c, list) else c for c in cells)
+            if all(map(_hashable_text, cells))
+            else None
+        )
         found = parsed.get(key) if key is not None else None
         if found is None:
             try:
                 found = load_tests(
-                    args[0],
-                    entry_point=args[1],
-                    setup=args[2],
+                    value,
+                    entry_point=entry,
+                    setup=setup,
                     default_language=self.language,
                     max_tests=self.max_tests,
                 )
@@ -178,7 +214,7 @@ class CodeReward(_SandboxUser):
         if isinstance(found, InvalidTests):
             batch.count("invalid_tests", row=i)
             _warn_once(
-                f"reward {self.__name__!r}: row {i}: column {self.tests_column!r}: {found} (scored None)"
+                f"reward {self.__name__!r}: row {i}: column {layout.tests_column!r}: {found} (scored None)"
             )
             return None
         return found
@@ -191,34 +227,44 @@ class CodeReward(_SandboxUser):
             "max_timeouts": self.max_timeouts,
         }
 
-    def _grade(self, suite: TestSuite, answer: dict[str, Any], batch: Batch, row: int) -> float:
+    def _grade(self, suite: TestSuite, answer: dict[str, Any], batch: Batch, i: int) -> float:
+        restarts = answer.get("restarts")
+        if type(restarts) is int and restarts > 0:
+            batch.count("sandbox_restarts", restarts, row=i)
         if "error" in answer:
-            batch.count("sandbox_errors", row=row)
+            batch.count("sandbox_errors", row=i)
             logger.warning(
                 "reward %r: the sandbox failed on a completion: %s", self.__name__, answer["error"]
             )
             return self.low
         build = answer.get("compile")
         if isinstance(build, dict) and not build.get("ok"):
-            batch.count("compile_errors", row=row)
+            batch.count("compile_errors", row=i)
             if build.get("status") == "timeout":
-                batch.count("timeouts", row=row)
+                batch.count("timeouts", row=i)
             return self.low
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(suite.cases):
-            batch.count("sandbox_errors", row=row)
+            batch.count("sandbox_errors", row=i)
             return self.low
         passed = 0
         for case, result in zip(suite.cases, results):
             status = result.get("status") if isinstance(result, dict) else None
             if status in STATUS_COUNTERS:
-                batch.count(STATUS_COUNTERS[status], row=row)
+                batch.count(STATUS_COUNTERS[status], row=i)
             if case_passed(case, result, self.float_tolerance):
                 passed += 1
         fraction = passed / len(suite.cases)
         if self.binary:
             return 1.0 if passed == len(suite.cases) else 0.0
         return fraction
+
+
+def _hashable_text(value: Any) -> bool:
+    """Whether a cell can key the per-call cache of parsed tests (text, a list of text, None)."""
+    if value is None or isinstance(value, str):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
 class CodeBinaryReward(CodeReward):
@@ -241,14 +287,20 @@ def _warn_once(message: str) -> None:
 
 
 def _wire(case: TestCase) -> dict[str, Any]:
-    """The part of a test the sandbox may see: never the expected output or value."""
+    """The part of a test the sandbox may see: never the expected output or value (nor whether
+    an ``assert E`` is negated: ``truth`` only allows a builtin type's truth to be sent)."""
     if case.kind == "stdio":
         return {
             "kind": "stdio",
             "stdin": base64.b64encode(case.stdin.encode("utf-8", "surrogatepass")).decode(),
         }
     if case.kind == "call":
-        return {"kind": "call", "expr": case.expr, "setup": case.setup}
+        wire = {"kind": "call", "expr": case.expr, "setup": case.setup}
+        if case.check in ("truthy", "falsy"):
+            wire["truth"] = True
+        return wire
+    if case.kind == "invoke":
+        return {"kind": "invoke", "fn": case.fn, "args": case.args, "prelude": case.prelude}
     return {"kind": "assert", "source": case.source, "setup": case.setup}
 
 
@@ -260,7 +312,7 @@ class CodeFormatReward(_SandboxUser):
     with ``g++ -fsyntax-only`` inside the sandbox.
     """
 
-    reported_counts = ("errors", "sandbox_errors")
+    reported_counts = ("errors", "sandbox_errors", "sandbox_restarts")
 
     def __init__(
         self,
@@ -313,6 +365,9 @@ class CodeFormatReward(_SandboxUser):
                 cpp_rows.append(i)
         if cpp_jobs:
             for i, answer in zip(cpp_rows, self.pool.run(cpp_jobs)):
+                restarts = answer.get("restarts")
+                if type(restarts) is int and restarts > 0:
+                    batch.count("sandbox_restarts", restarts, row=i)
                 if "error" in answer:
                     batch.count("sandbox_errors", row=i)
                     continue

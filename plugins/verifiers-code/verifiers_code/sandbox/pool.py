@@ -186,8 +186,13 @@ class Worker:
             raise WorkerError(f"the sandbox sent malformed data: {exc}") from None
 
     def request(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one job and wait for its answer (raises :class:`WorkerError`)."""
+        """Send one job and wait for its answer (raises :class:`WorkerError`).
+
+        A sandbox found dead (killed, or exited while idle) is started again first and counted in
+        ``restarts``."""
         if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None:
+                self.restarts += 1
             self.stop()
             self.start()
         assert self.proc is not None
@@ -304,6 +309,8 @@ class SandboxPool:
         self._queue: queue.Queue = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._pid = os.getpid()
+        self._count_lock = threading.Lock()
+        #: Sandboxes started again since this pool started (found dead, or failed on a job).
         self.restarts = 0
 
     def job_timeout(self, job: dict[str, Any]) -> float:
@@ -317,7 +324,9 @@ class SandboxPool:
         """Run jobs (one per completion) over the workers; one answer dict per job, in order.
 
         An answer is the supervisor's (``results`` per test, ``compile`` for C++), or
-        ``{"error": reason}`` when the sandbox failed twice on that job.
+        ``{"error": reason}`` when the sandbox failed twice on that job. ``restarts`` (set here,
+        never by the sandbox) counts the sandboxes started again while serving that job: one
+        found dead, or one that failed on the job and was replaced for the retry.
         """
         futures = [self.submit(job) for job in jobs]
         return [future.result() for future in futures]
@@ -333,7 +342,7 @@ class SandboxPool:
         'ok'
         >>> pool.close()
         """
-        if os.getpid() != self._pid:
+        if not self.owned:
             raise WorkerError("a SandboxPool cannot be used from a forked process; build a new one")
         future: Future = Future()
         with self._lock:
@@ -371,24 +380,44 @@ class SandboxPool:
         if job.get("lang") == "cpp":  # the job may override the pool's compile settings
             job["compile"] = {**self.limits.compile_settings(), **job.get("compile", {})}
         last = "unknown"
+        restarts = 0
+        answer: dict[str, Any] | None = None
         for _attempt in range(2):
+            before = worker.restarts
             try:
-                answer = worker.request(job, self.job_timeout(job))
+                reply = worker.request(job, self.job_timeout(job))
             except (WorkerError, SandboxUnavailable, OSError) as exc:
                 last = str(exc)
-                worker.stop()
-                self.restarts += 1
-                continue
-            if "error" in answer:  # the supervisor caught an internal failure; restart to be safe
-                last = str(answer["error"])
-                worker.stop()
-                self.restarts += 1
-                continue
-            return answer
-        return {"error": last}
+                reply = None
+            restarts += worker.restarts - before
+            if reply is not None and "error" not in reply:
+                answer = reply
+                break
+            if reply is not None:  # the supervisor caught an internal failure; restart to be safe
+                last = str(reply["error"])
+            worker.stop()
+            worker.restarts += 1
+            restarts += 1
+        if answer is None:
+            answer = {"error": last}
+        with self._count_lock:
+            self.restarts += restarts
+        answer["restarts"] = restarts
+        return answer
+
+    @property
+    def owned(self) -> bool:
+        """Whether this process started the pool (a forked child must leave it alone).
+
+        >>> SandboxPool(workers=1, isolation="none", require_namespaces=False).owned
+        True
+        """
+        return os.getpid() == self._pid
 
     def close(self) -> None:
-        """Stop every worker (and everything in their sandboxes)."""
+        """Stop every worker (and everything in their sandboxes); nothing in a forked child."""
+        if not self.owned:
+            return
         threads, self._threads = self._threads, []
         for _ in threads:
             self._queue.put(None)
@@ -424,7 +453,7 @@ def shared_pool(workers: int | None, limits: Limits, isolation: str, require_nam
     key = (os.getpid(), workers, tuple(sorted(asdict(limits).items())), isolation, require_namespaces)
     with _shared_lock:
         pool = _shared.get(key)
-        if pool is None:
+        if pool is None or not pool.owned:
             pool = _shared[key] = SandboxPool(workers, limits, isolation, require_namespaces)
         return pool
 
@@ -447,3 +476,15 @@ def _close_shared() -> None:
         except Exception:
             pass
     _shared.clear()
+
+
+def _forget_inherited_pools() -> None:
+    # A fork of the trainer (a DataLoader worker, say) must not drive or stop the parent's
+    # sandboxes, and must not wait on a lock that another thread of the parent held at the fork.
+    global _shared_lock
+    _shared_lock = threading.Lock()
+    _shared.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_pools)

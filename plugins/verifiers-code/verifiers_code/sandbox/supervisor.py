@@ -6,13 +6,17 @@ compiles once if needed, then forks a fresh child per test from this already-loa
 enforces the wall-clock timeout and the output cap, kills every process the test left behind
 (``setsid`` daemons included) and wipes the private ``/tmp``. It returns raw observations only
 (exit status, stdout bytes, a plain-data value): it never sees expected outputs, so nothing a test
-does here can change a verdict except its own output.
+does here can change a verdict except its own output. A raw test (test code that could not become
+an expression/value pair) runs in two processes: its test code in one, the program in a child
+that answers calls with plain data (see isolated_test).
 
 This file is sent to the interpreter over its stdin and ``exec``'d: it must not import anything
 outside the standard library.
 """
 
 import base64
+import builtins
+import enum
 import errno
 import fcntl
 import io
@@ -60,10 +64,21 @@ def write_frame(fd, obj):
 # --------------------------------------------------------------------------------------------
 # Plain-data encoding of a returned value, by exact type (an int subclass or an object with a
 # custom __eq__ is refused). The parent decodes it with json and rebuilds the value itself.
+# Subclasses of the builtin containers (Counter, OrderedDict, defaultdict, namedtuple, ...) are
+# sent as their base type, read through the base type's own methods: an overridden __iter__ or
+# items() of the program's cannot change what is sent.
 
 
 class Unencodable(Exception):
     pass
+
+
+_CONTAINERS = (
+    (list, "l", list.__iter__),
+    (tuple, "t", tuple.__iter__),
+    (set, "S", set.__iter__),
+    (frozenset, "F", frozenset.__iter__),
+)
 
 
 def encode_value(x, depth=0):
@@ -84,12 +99,55 @@ def encode_value(x, depth=0):
         return ["s", x]
     if t is bytes:
         return ["y", base64.b64encode(x).decode()]
-    if t is list or t is tuple or t is set or t is frozenset:
-        tag = {list: "l", tuple: "t", set: "S", frozenset: "F"}[t]
-        return [tag, [encode_value(v, depth + 1) for v in x]]
-    if t is dict:
-        return ["d", [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in x.items()]]
+    if issubclass(t, dict):
+        pairs = dict.items(x)
+        return ["d", [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in pairs]]
+    for base, tag, iterate in _CONTAINERS:
+        if issubclass(t, base):
+            return [tag, [encode_value(v, depth + 1) for v in iterate(x)]]
     raise Unencodable(f"values of type {t.__name__} cannot be compared")
+
+
+def decode_value(node, depth=0):
+    """The arguments of a call-based test, from the parent's tagged encoding."""
+    if depth > 100 or not isinstance(node, list) or not node:
+        raise ValueError("malformed value")
+    tag = node[0]
+    if tag == "N":
+        return None
+    if tag == "b":
+        return bool(node[1])
+    if tag == "i":
+        return int(node[1])
+    if tag == "f":
+        return float(node[1])
+    if tag == "c":
+        return complex(float(node[1]), float(node[2]))
+    if tag == "s":
+        return str(node[1])
+    if tag == "y":
+        return base64.b64decode(node[1])
+    if tag in ("l", "t", "S", "F"):
+        items = [decode_value(v, depth + 1) for v in node[1]]
+        return {"l": list, "t": tuple, "S": set, "F": frozenset}[tag](items)
+    if tag == "d":
+        return {decode_value(k, depth + 1): decode_value(v, depth + 1) for k, v in node[1]}
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+# Py_TPFLAGS_IMMUTABLETYPE: static builtin types and the standard library's immutable C types
+# (re.Match, ...). A class the program defines never has it, and nobody can change its slots.
+_IMMUTABLE_TYPE = 1 << 8
+# Builtin types whose truth delegates to an object they wrap (which the program may define).
+_DELEGATING = frozenset(("mappingproxy", "weakproxy", "weakcallableproxy"))
+
+
+def builtin_truth(x):
+    """bool(x) when x's type is an immutable builtin that does not delegate, else None."""
+    t = type(x)
+    if not (t.__flags__ & _IMMUTABLE_TYPE) or t.__name__ in _DELEGATING:
+        return None
+    return bool(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,16 +219,19 @@ def python_child(job, test):
     status = 0
     record = None
     try:
-        exec(compile(job["code"], "solution.py", "exec"), g)
-        if kind != "stdio":
+        if kind == "assert":
+            record = isolated_test(job, test)  # the program runs in a child of this process
+        else:
+            if test.get("prelude"):
+                exec(compile(test["prelude"], "prelude.py", "exec"), g)
+            exec(compile(job["code"], "solution.py", "exec"), g)
             if test.get("setup"):
                 exec(compile(test["setup"], "test_setup.py", "exec"), g)
             if kind == "call":
                 value = eval(compile(test["expr"], "test.py", "eval"), g)
-                record = {"value": encode_value(value)}
-            else:  # a raw assert, run here: the weaker guarantee, flagged by the parent
-                exec(compile(test["source"], "test.py", "exec"), g)
-                record = {"passed": True}
+                record = value_record(value, test.get("truth"))
+            elif kind == "invoke":
+                record = value_record(invoke(job["code"], g, test), False)
     except SystemExit as exc:
         code = exc.code
         if kind != "stdio":
@@ -214,6 +275,186 @@ def python_child(job, test):
         except BaseException:
             status = 1
     os._exit(status)
+
+
+# --------------------------------------------------------------------------------------------
+# Raw tests (asserts that could not become expression/value pairs, HumanEval's check() loops):
+# the test code and the program run in two processes. The program's process (a child) answers
+# calls of its functions with plain data; the test's process, where no program code ever runs,
+# sees them as proxies. A program can then neither override __eq__ for the test, nor redefine
+# its builtins, nor walk up to its frames, nor read its expected values from memory, nor write a
+# forged result: it only ever sees the arguments it is called with.
+
+
+class ProgramGone(Exception):
+    pass
+
+
+class Remote:
+    """A function of the program, called across the process boundary with plain data."""
+
+    __slots__ = ("link", "name")
+
+    def __init__(self, link, name):
+        self.link = link
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        return self.link.call(self.name, args, kwargs)
+
+
+class ProgramLink:
+    """The test process's end of the pipes to the program's process."""
+
+    def __init__(self, to_program, from_program):
+        self.to_program = to_program
+        self.from_program = from_program
+
+    def ask(self, request):
+        write_frame(self.to_program, request)
+        try:
+            return read_frame(self.from_program)
+        except (EOFError, ValueError, struct.error):
+            raise ProgramGone("the program's process ended") from None
+
+    def call(self, name, args, kwargs):
+        reply = self.ask(
+            {
+                "op": "call",
+                "name": name,
+                "args": encode_value(list(args)),
+                "kwargs": encode_value(dict(kwargs)),
+            }
+        )
+        if not isinstance(reply, dict):
+            raise ProgramGone("malformed reply")
+        if "value" in reply:
+            return decode_value(reply["value"])
+        error = getattr(builtins, str(reply.get("error")), None)
+        if not (isinstance(error, type) and issubclass(error, Exception)):
+            error = RuntimeError
+        raise error(str(reply.get("message", ""))[:200])
+
+
+class TestGlobals(dict):
+    """The test code's globals: a name it does not define and that is not a builtin is looked up
+    in the program (a function becomes a Remote, a plain value is copied)."""
+
+    def __init__(self, link):
+        super().__init__()
+        self.link = link
+
+    def __missing__(self, name):
+        if name.startswith("__") or name in builtins.__dict__:
+            raise KeyError(name)
+        reply = self.link.ask({"op": "get", "name": name})
+        if not isinstance(reply, dict) or reply.get("missing"):
+            raise KeyError(name)
+        if reply.get("callable"):
+            value = Remote(self.link, name)
+        elif "value" in reply:
+            value = decode_value(reply["value"])
+        else:
+            raise TypeError(f"the program's {name!r} is not plain data")
+        self[name] = value
+        return value
+
+
+def serve_program(code, requests, replies):
+    """The program's process: run the program, then answer the test's calls until it is done."""
+    g = {"__name__": "solution", "__builtins__": builtins}
+    exec(compile(code, "solution.py", "exec"), g)
+    while True:
+        try:
+            request = read_frame(requests)
+        except (EOFError, ValueError, struct.error):
+            return
+        name = request.get("name")
+        if request.get("op") == "get":
+            if name not in g:
+                reply = {"missing": True}
+            elif callable(g[name]):
+                reply = {"callable": True}
+            else:
+                try:
+                    reply = {"value": encode_value(g[name])}
+                except Unencodable:
+                    reply = {"opaque": True}
+        else:
+            try:
+                args = decode_value(request["args"])
+                kwargs = decode_value(request["kwargs"])
+                reply = {"value": encode_value(g[name](*args, **kwargs))}
+            except BaseException as exc:  # reported to the test as that exception
+                reply = {"error": type(exc).__name__, "message": str(exc)[:200]}
+        write_frame(replies, reply)
+
+
+def isolated_test(job, test):
+    """Run a raw test with the program in a child process; its result record."""
+    to_program_r, to_program_w = os.pipe()
+    from_program_r, from_program_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            # Nothing of the test's process is reachable: not its result pipe, not its pipes to
+            # the program but the two this side uses.
+            keep = {to_program_r, from_program_w}
+            for fd in range(3, max(keep) + 1):
+                if fd not in keep:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            os.closerange(max(keep) + 1, 1 << 16)
+            # The test (its source, its setup) stays out of the program's reach: the job and
+            # test records this process inherited are emptied before the program runs.
+            program = job["code"]
+            job.clear()
+            test.clear()
+            serve_program(program, to_program_r, from_program_w)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(to_program_r)
+    os.close(from_program_w)
+    link = ProgramLink(to_program_w, from_program_r)
+    observed = []
+    tg = TestGlobals(link)
+    tg["__builtins__"] = builtins
+    tg["__name__"] = "test"
+    # `assert A == B` arrives as a call of this: both values go to the parent as plain data.
+    tg["__vc_observe_equal"] = lambda a, b: observed.append([encode_value(a), encode_value(b)])
+    if test.get("setup"):
+        exec(compile(test["setup"], "test_setup.py", "exec"), tg)
+    exec(compile(test["source"], "test.py", "exec"), tg)
+    return {"passed": True, "observed": observed}
+
+
+def value_record(value, truth_wanted):
+    """What a call test reports: the value as plain data, or, for `assert E` / `assert not E`
+    on a value that cannot be sent, its truth as a builtin type computes it."""
+    try:
+        return {"value": encode_value(value)}
+    except Unencodable:
+        if truth_wanted:
+            truth = builtin_truth(value)
+            if truth is not None:
+                return {"truth": truth}
+        raise
+
+
+def invoke(code, g, test):
+    """A call-based APPS/TACO test: fn(*args), fn a method of Solution() when the program has
+    `class Solution` (as APPS's harness decides), else a function of the program."""
+    args = decode_value(json.loads(test["args"]))
+    if "class Solution" in code and isinstance(g.get("Solution"), type):
+        target = getattr(g["Solution"](), test["fn"])
+    else:
+        target = g[test["fn"]]
+    return target(*args)
 
 
 def exec_child(binary_fd, argv, env):
@@ -384,82 +625,88 @@ def fetch_files(names, cap):
     return out
 
 
+class Outcome(str, enum.Enum):
+    """How waiting for a test's main process ended."""
+
+    EXITED = "exited"  # it exited by itself (its status says how)
+    TIMEOUT = "timeout"  # the wall-clock limit passed first
+    OUTPUT_LIMIT = "output_limit"  # it wrote more than the cap to stdout, stderr or the result
+
+
+class Streams:
+    """The test's output pipes: what was read from each, with the cap applied to every byte read
+    (stderr is counted in full but only its first STDERR_KEEP bytes are kept)."""
+
+    def __init__(self, out_r, err_r, res_r, cap, poller):
+        self.err_r = err_r
+        self.cap = cap
+        self.poller = poller
+        self.bufs = {out_r: bytearray(), err_r: bytearray()}
+        if res_r is not None:
+            self.bufs[res_r] = bytearray()
+        self.open = set(self.bufs)
+        self.err_total = 0
+        for fd in self.bufs:
+            os.set_blocking(fd, False)
+            poller.register(fd, select.POLLIN)
+
+    def drain(self, fd):
+        """Read what `fd` holds now (never waiting); True as soon as the cap is passed."""
+        while fd in self.open:
+            try:
+                chunk = os.read(fd, READ_CHUNK)
+            except BlockingIOError:
+                return False
+            if not chunk:
+                self.poller.unregister(fd)
+                self.open.discard(fd)
+                return False
+            buf = self.bufs[fd]
+            if fd == self.err_r:
+                self.err_total += len(chunk)
+                if len(buf) < STDERR_KEEP:
+                    buf += chunk[: STDERR_KEEP - len(buf)]
+                if self.err_total > self.cap:
+                    return True
+            else:
+                buf += chunk
+                if len(buf) > self.cap:
+                    return True
+        return False
+
+    def drain_all(self):
+        return any(self.drain(fd) for fd in list(self.open))
+
+
 def collect(pid, out_r, err_r, res_r, timeout, cap):
-    """Wait for the test's main process; read its output; enforce the timeout and output cap."""
+    """Wait for the test's main process; read its output; enforce the timeout and output cap.
+
+    Returns (outcome, wait status or None, {fd: bytes read}, seconds)."""
     start = time.monotonic()
     deadline = start + timeout
     pidfd = os.pidfd_open(pid)
-    fds = {out_r: bytearray(), err_r: bytearray()}
-    if res_r is not None:
-        fds[res_r] = bytearray()
     poller = select.poll()
-    for fd in fds:
-        os.set_blocking(fd, False)
-        poller.register(fd, select.POLLIN)
+    streams = Streams(out_r, err_r, res_r, cap, poller)
     poller.register(pidfd, select.POLLIN)
-    open_fds = set(fds)
     status = None
-    kind = None
-    err_total = 0
-    while True:
+    outcome = None
+    while outcome is None:
         left = deadline - time.monotonic()
         if left <= 0:
-            kind = "timeout"
+            outcome = Outcome.TIMEOUT
             break
-        events = poller.poll(max(1, int(left * 1000) + 1))
         exited = False
-        for fd, _ in events:
+        for fd, _ in poller.poll(max(1, int(left * 1000) + 1)):
             if fd == pidfd:
                 exited = True
-                continue
-            while fd in open_fds:
-                try:
-                    chunk = os.read(fd, READ_CHUNK)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    poller.unregister(fd)
-                    open_fds.discard(fd)
-                    break
-                if fd == err_r:
-                    err_total += len(chunk)
-                    buf = fds[err_r]
-                    if len(buf) < STDERR_KEEP:
-                        buf += chunk[: STDERR_KEEP - len(buf)]
-                    if err_total > cap:
-                        kind = "output_limit"
-                else:
-                    fds[fd] += chunk
-                    if len(fds[fd]) > cap:
-                        kind = "output_limit"
-                if kind:
-                    break
-            if kind:
+            elif streams.drain(fd):
+                outcome = Outcome.OUTPUT_LIMIT
                 break
-        if kind:
-            break
-        if exited:
-            # Drain what the main process wrote before it exited; a daemon holding the pipe open
-            # cannot delay us (we only take what is already there).
-            for fd in list(open_fds):
-                while True:
-                    try:
-                        chunk = os.read(fd, READ_CHUNK)
-                    except BlockingIOError:
-                        break
-                    if not chunk:
-                        break
-                    if fd == err_r:
-                        buf = fds[err_r]
-                        if len(buf) < STDERR_KEEP:
-                            buf += chunk[: STDERR_KEEP - len(buf)]
-                    else:
-                        fds[fd] += chunk
-                        if len(fds[fd]) > cap:
-                            kind = "output_limit"
-                            break
+        if outcome is None and exited:
+            # Take what the main process wrote before it exited, under the same cap; a daemon
+            # holding a pipe open cannot delay us (only what is already there is read).
+            outcome = Outcome.OUTPUT_LIMIT if streams.drain_all() else Outcome.EXITED
             _, status = os.waitpid(pid, 0)
-            break
     elapsed = time.monotonic() - start
     kill_everything(pid)
     if status is None:
@@ -468,12 +715,12 @@ def collect(pid, out_r, err_r, res_r, timeout, cap):
         except ChildProcessError:
             status = None
     os.close(pidfd)
-    return kind, status, fds, elapsed
+    return outcome, status, streams.bufs, elapsed
 
 
-def classify(kind, status, stderr, lang):
-    if kind:
-        return kind
+def classify(outcome, status, stderr, lang):
+    if outcome is not Outcome.EXITED:
+        return outcome.value
     if status is None:
         return "runtime_error"
     if os.WIFEXITED(status):
@@ -515,7 +762,7 @@ def run_test(job, test, binary_fd):
     for fd in (stdin_fd, out_w, err_w, res_w):
         if fd is not None:
             os.close(fd)
-    kind, status, bufs, elapsed = collect(pid, out_r, err_r, res_r, lim["timeout"], lim["output"])
+    outcome, status, bufs, elapsed = collect(pid, out_r, err_r, res_r, lim["timeout"], lim["output"])
     for fd in (out_r, err_r, res_r):
         if fd is not None:
             os.close(fd)
@@ -523,7 +770,7 @@ def run_test(job, test, binary_fd):
     wipe(CONFIG["tmp"])
     stderr = bytes(bufs[err_r])
     result = {
-        "status": classify(kind, status, stderr, job["lang"]),
+        "status": classify(outcome, status, stderr, job["lang"]),
         "time": round(elapsed, 6),
         "exit": os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if status is not None and os.WIFSIGNALED(status) else None,
@@ -572,13 +819,14 @@ def compile_cpp(job, syntax_only=False):
             os._exit(EXIT_HARNESS)
     for fd in (null, out_w, err_w):
         os.close(fd)
-    kind, status, bufs, elapsed = collect(pid, out_r, err_r, None, comp["timeout"], 1 << 20)
+    outcome, status, bufs, elapsed = collect(pid, out_r, err_r, None, comp["timeout"], 1 << 20)
     os.close(out_r)
     os.close(err_r)
-    ok = kind is None and status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    exited = outcome is Outcome.EXITED
+    ok = exited and status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     info = {
         "ok": bool(ok),
-        "status": kind or ("ok" if ok else "error"),
+        "status": ("ok" if ok else "error") if exited else outcome.value,
         "exit": os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else None,
         "time": round(elapsed, 6),
         "stderr": bytes(bufs[err_r])[:2048].decode("utf-8", "replace"),
