@@ -4,7 +4,7 @@ Order of a run (every check before the first model load):
 
 1. parse the command line and ``--config`` YAML (TRL's parser);
 2. resolve the rewards through the registry (unknown names, bad parameters and weights fail here);
-3. set ``num_iterations`` from ``--mu``;
+3. set ``num_iterations`` from ``--mu``; check that ``--output_dir`` can be created and written;
 4. check the model path, load and map the dataset, check each reward finds its columns;
 5. build ``GRPOConfig`` (batch shape checked first) and refuse μ ≥ 2 where clipping would stay inert;
 6. only then build the trainer (the model loads), train, and write the run's files.
@@ -36,7 +36,7 @@ from verifiers_core.selection import (
 
 from . import outputs, progress
 from .args import ParsedArgs, TrainerArguments, parse_args
-from .checks import check_batch, check_model
+from .checks import check_batch, check_model, check_output_dir
 from .clipping import ClipPlan, apply_mu, plan_clipping
 from .data import PreparedData, check_reward_columns, load_any, prepare
 from .errors import TrainerConfigError
@@ -135,6 +135,7 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     rewards = resolve(reward_choices(args, grpo.get("reward_weights")))
     grpo["reward_weights"] = list(rewards.weights)
     apply_mu(grpo, args.mu, explicit)
+    check_output_dir(grpo.get("output_dir"))  # before the demo model is built or any model loads
 
     applied: dict[str, Any] = {}
     setup = None

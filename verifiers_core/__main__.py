@@ -1,7 +1,5 @@
 """Run the command line: ``python -m verifiers_core --help``."""
 
-import sys
+from .cli import entry_point
 
-from .cli import main
-
-sys.exit(main())
+entry_point()
