@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifiers_core.errors import VerifiersCoreError
+from verifiers_core.interrupts import EXIT_INTERRUPTED
 from verifiers_core.selection import (
     ResolvedRewards,
     RewardChoice,
@@ -265,16 +266,30 @@ def execute(plan: RunPlan) -> RunResult:
     summary: dict[str, Any] = {}
     if plan.builtin is not None:
         summary["heldout_accuracy_before"] = _evaluate(plan, trainer)
+    metrics_path = os.path.join(out_dir, outputs.METRICS_FILE)
     try:
         trainer.train(resume_from_checkpoint=plan.config.resume_from_checkpoint)
-    finally:  # a crashed run still leaves its plot next to metrics.jsonl
+    except KeyboardInterrupt:
+        progress.close(trainer)
+        state = trainer.state
+        raise RunInterrupted(
+            f"training stopped at step {state.global_step} of {state.max_steps}; "
+            f"{_steps(len(callback.records))} logged to {metrics_path} (partial); no model saved"
+        ) from None
+    finally:  # a crashed or interrupted run still leaves its plot next to metrics.jsonl
         if main and callback.records:
             from .plot import plot_metrics
 
             plot_metrics(callback.records, names, os.path.join(out_dir, outputs.PLOT_FILE))
-    if plan.builtin is not None:
-        summary["heldout_accuracy_after"] = _evaluate(plan, trainer)
-    trainer.save_model(out_dir)
+    try:
+        if plan.builtin is not None:
+            summary["heldout_accuracy_after"] = _evaluate(plan, trainer)
+        trainer.save_model(out_dir)
+    except KeyboardInterrupt:
+        raise RunInterrupted(
+            f"after training ({_steps(trainer.state.global_step)}, logged to {metrics_path}); "
+            "the model was not saved"
+        ) from None
     records = callback.records
     summary["rewards"] = outputs.reward_means(records, names)
     summary["steps"] = trainer.state.global_step
@@ -338,17 +353,33 @@ def run(argv: list[str] | None = None) -> RunResult:
     return execute(plan)
 
 
+class RunInterrupted(Exception):
+    """Ctrl-C during a run; the message says what was interrupted and what was written."""
+
+
+def _steps(n: int) -> str:
+    return f"{n} step{'s' if n != 1 else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: exit status 0 on success, 2 on a configuration error (message on stderr)."""
+    """Command-line entry point: exit status 0 on success, 2 on a configuration error (one ``error:``
+    line on stderr), 130 after Ctrl-C (one ``interrupted:`` line saying what was written)."""
     try:
         run(argv)
     except (TrainerConfigError, VerifiersCoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RunInterrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # checks, data loading, building or loading the model
+        print("interrupted: before training started; no steps run", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 
 __all__ = [
+    "RunInterrupted",
     "RunPlan",
     "RunResult",
     "build_trainer",

@@ -172,11 +172,11 @@ def read_rows(
     source: BinaryIO | Iterable[bytes | str],
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     *,
-    sizes: bool = False,
+    with_lines: bool = False,
 ) -> Iterator[Any]:
     """Rows of a JSONL source (a binary stream, or lines as bytes or text), each with its line number
-    (and, with ``sizes=True``, the line's size); a line that cannot be a row comes as a
-    :class:`RowError`. Blank lines are skipped.
+    (and, with ``with_lines=True``, the line's size and its bytes, or ``None`` for a text line); a
+    line that cannot be a row comes as a :class:`RowError`. Blank lines are skipped.
 
     >>> [r for _, r in read_rows(['{"completion": "4"}', 'oops', '', '{"prompt": "p"}'])]  # doctest: +ELLIPSIS
     [{'completion': '4'}, RowError(line=2, reason='not valid JSON: ...'), RowError(line=4, reason="no 'completion' key")]
@@ -194,7 +194,13 @@ def read_rows(
         else:
             row = parse_row(number, raw.rstrip("\r\n") if isinstance(raw, str) else raw)
         if row is not None:
-            yield (number, row, size) if sizes else (number, row)
+            if not with_lines:
+                yield number, row
+            else:
+                line = raw if isinstance(raw, bytes) else None
+                if line is not None and number == 1 and line.startswith(_UTF8_BOM):
+                    line = line[len(_UTF8_BOM) :]
+                yield number, row, size, line
 
 
 __all__ = [

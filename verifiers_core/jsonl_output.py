@@ -46,13 +46,28 @@ class InputError(VerifiersCoreError):
     """The input cannot be opened or read (the message names it and the reason)."""
 
 
-def encode_row(row: dict[str, Any]) -> bytes:
-    """One JSONL line as UTF-8 bytes; a string that is not valid Unicode (a lone surrogate read from a
-    ``\\ud800`` escape) is written escaped again, as it came in.
+#: The keys scoring adds to a row, in the order they are written.
+SCORE_KEYS = ("rewards", "total_reward")
+
+
+def encode_row(row: dict[str, Any], line: bytes | None = None) -> bytes:
+    """One JSONL line as UTF-8 bytes.
+
+    Given the input ``line`` the row was read from (a JSON object without the score keys), the line
+    is written back as it is with the :data:`SCORE_KEYS` appended: a long completion is copied, not
+    encoded again. Otherwise the row is encoded; a string that is not valid Unicode (a lone surrogate
+    read from a ``\\ud800`` escape) is written escaped again, as it came in.
 
     >>> encode_row({"a": "é"}), encode_row({"a": "\\ud800"})
     (b'{"a": "\\xc3\\xa9"}\\n', b'{"a": "\\\\ud800"}\\n')
+    >>> encode_row({"completion": "4", "rewards": {"acc": 1.0}, "total_reward": 1.0}, b'{"completion":"4"} ')
+    b'{"completion":"4", "rewards": {"acc": 1.0}, "total_reward": 1.0}\\n'
     """
+    if line is not None:
+        body = line.rstrip()
+        if body.endswith(b"}"):
+            tail = "".join(f", {json.dumps(key)}: {json.dumps(row.get(key))}" for key in SCORE_KEYS)
+            return body[:-1] + tail.encode("utf-8") + b"}\n"
     text = json.dumps(row, ensure_ascii=False) + "\n"
     try:
         return text.encode("utf-8")
@@ -69,9 +84,11 @@ class RowSink:
     def __init__(self) -> None:
         self.rows = 0
 
-    def write_rows(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Write and flush a batch of rows (an :class:`OutputError` if that fails)."""
-        data = b"".join(encode_row(row) for row in rows)
+    def write_rows(self, rows: Sequence[dict[str, Any]], lines: Sequence[bytes | None] | None = None) -> None:
+        """Write and flush a batch of rows (an :class:`OutputError` if that fails); ``lines`` are the
+        input lines they were read from, where known (see :func:`encode_row`)."""
+        lines = lines if lines is not None else [None] * len(rows)
+        data = b"".join(encode_row(row, line) for row, line in zip(rows, lines))
         with interrupts_deferred():
             try:
                 self._write(data)
@@ -278,6 +295,7 @@ __all__ = [
     "OutputError",
     "ReplacingSink",
     "RowSink",
+    "SCORE_KEYS",
     "StreamSink",
     "encode_row",
     "open_input",

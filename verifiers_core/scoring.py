@@ -103,14 +103,17 @@ def score_stream(
     binary = hasattr(source, "readline") and not hasattr(source, "encoding")
     counted = _CountingStream(source) if binary else None  # type: ignore[arg-type]
 
-    def good_rows() -> Iterator[tuple[dict[str, Any], int]]:
-        for _, row, size in read_rows(counted or source, max_line_bytes, sizes=True):  # type: ignore[arg-type]
+    def good_rows() -> Iterator[tuple[tuple[dict[str, Any], bytes | None], int]]:
+        for _, row, size, line in read_rows(counted or source, max_line_bytes, with_lines=True):  # type: ignore[arg-type]
             if isinstance(row, RowError):
                 bad.append(row)
                 if on_skip is not None:
                     on_skip(row)
             else:
-                yield row, size
+                # The input line is kept to be written back as it is, with the scores appended (see
+                # encode_row); a row that already holds scores is re-encoded instead.
+                keep = line is not None and "rewards" not in row and "total_reward" not in row
+                yield (row, line if keep else None), size
 
     with tqdm(
         total=total,
@@ -120,8 +123,9 @@ def score_stream(
         leave=False,
     ) as bar:
         for chunk in _chunks(good_rows(), batch_size, max(batch_bytes, max_line_bytes)):
-            score_batch(suite, chunk, stats)
-            sink.write_rows(chunk)
+            rows = [row for row, _ in chunk]
+            score_batch(suite, rows, stats)
+            sink.write_rows(rows, [line for _, line in chunk])
             if counted is not None:
                 bar.update(counted.read_bytes - bar.n)
     return stats, bad, sink.rows
