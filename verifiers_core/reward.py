@@ -171,7 +171,9 @@ class Reward:
     grades_answer: bool = True
     #: Who opened ``<think>``: ``auto`` (per row, from the prompt), ``completion`` or ``prompt``.
     think_opened: str = "auto"
-    #: Completions longer than this many characters are refused before any parsing.
+    #: Completions longer than this many characters are refused before any parsing. Every reward
+    #: built by the registry also takes it as a parameter (``--reward-arg NAME.max_completion_chars=N``,
+    #: :data:`verifiers_core.params.COMMON_PARAMS`), which sets it on the instance.
     max_completion_chars: int = MAX_COMPLETION_CHARS
 
     def __call__(

@@ -150,9 +150,10 @@ def test_ctrl_c_during_training_says_what_was_written_and_leaves_nothing_running
     interrupted = [line for line in err.splitlines() if line.startswith("interrupted:")]
     assert len(interrupted) == 1, err[-3000:]
     assert interrupted[0].startswith("interrupted: training stopped at step ")
-    assert interrupted[0].endswith(
-        f" of 500; {logged} steps logged to {metrics} (partial); no model saved"
-    ), interrupted
+    steps = f"{logged} step" + ("s" if logged != 1 else "")
+    assert interrupted[0].endswith(f" of 500; {steps} logged to {metrics} (partial); no model saved"), (
+        interrupted
+    )
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert not (out / "model.safetensors").exists()
     assert left_behind(tree) == set()
