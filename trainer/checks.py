@@ -1,9 +1,11 @@
-"""Cheap checks that run before any model loads: batch shape and the model path."""
+"""Cheap checks that run before any model loads: batch shape, the model path, the output directory."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from typing import Any
 
 from .errors import TrainerConfigError
@@ -121,4 +123,61 @@ def check_model(name: str) -> str:
     return "hub"
 
 
-__all__ = ["check_batch", "check_model", "looks_local", "world_size"]
+#: transformers' ``TrainingArguments.output_dir`` when none is given.
+DEFAULT_OUTPUT_DIR = "trainer_output"
+
+
+def check_output_dir(path: str | None) -> str:
+    """Check that ``--output_dir`` can be created and written, leaving nothing behind; returns it.
+
+    An existing directory must take a new file; a missing one must be creatable under its nearest
+    existing parent (tried with a scratch directory, removed at once). Runs before any model is
+    built or loaded, so an unwritable path costs seconds, not a model build.
+
+    >>> import tempfile; check_output_dir(os.path.join(tempfile.mkdtemp(), "runs", "a")).endswith("a")
+    True
+    >>> check_output_dir("/proc/no-runs-here")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trainer.errors.TrainerConfigError: --output_dir /proc/no-runs-here cannot be created in /proc: ...
+    """
+    path = path or DEFAULT_OUTPUT_DIR
+    full = os.path.abspath(os.path.expanduser(path))
+    if os.path.isdir(full):
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".write-check-", dir=full)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise TrainerConfigError(
+                f"--output_dir {path} is not writable: {exc.strerror or exc}; choose a directory you can write"
+            ) from None
+        return path
+    if os.path.lexists(full):
+        raise TrainerConfigError(f"--output_dir {path} exists and is not a directory; choose another path")
+    parent = os.path.dirname(full)
+    while not os.path.lexists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise TrainerConfigError(
+            f"--output_dir {path} cannot be created: {parent} is not a directory; choose another path"
+        )
+    try:
+        scratch = tempfile.mkdtemp(prefix=".write-check-", dir=parent)
+    except OSError as exc:
+        raise TrainerConfigError(
+            f"--output_dir {path} cannot be created in {parent}: {exc.strerror or exc}; "
+            "choose a directory you can write"
+        ) from None
+    shutil.rmtree(scratch, ignore_errors=True)
+    return path
+
+
+__all__ = [
+    "DEFAULT_OUTPUT_DIR",
+    "check_batch",
+    "check_model",
+    "check_output_dir",
+    "looks_local",
+    "world_size",
+]

@@ -52,3 +52,16 @@ def install(trainer: Any, reward_names: Sequence[str]) -> None:
     if any(type(cb) is ProgressCallback for cb in handlers):
         trainer.remove_callback(ProgressCallback)
         trainer.add_callback(make_progress_callback(reward_names))
+
+
+def close(trainer: Any) -> None:
+    """Close the progress bars of a run that stops early, so that what is printed next starts a line."""
+    from transformers.trainer_callback import ProgressCallback
+
+    for cb in trainer.callback_handler.callbacks:
+        if isinstance(cb, ProgressCallback):
+            for attr in ("training_bar", "prediction_bar"):
+                bar = getattr(cb, attr, None)
+                if bar is not None:
+                    bar.close()
+                    setattr(cb, attr, None)

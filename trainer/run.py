@@ -4,7 +4,7 @@ Order of a run (every check before the first model load):
 
 1. parse the command line and ``--config`` YAML (TRL's parser);
 2. resolve the rewards through the registry (unknown names, bad parameters and weights fail here);
-3. set ``num_iterations`` from ``--mu``;
+3. set ``num_iterations`` from ``--mu``; check that ``--output_dir`` can be created and written;
 4. check the model path, load and map the dataset, check each reward finds its columns;
 5. build ``GRPOConfig`` (batch shape checked first) and refuse μ ≥ 2 where clipping would stay inert;
 6. only then build the trainer (the model loads), train, and write the run's files.
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifiers_core.errors import VerifiersCoreError
+from verifiers_core.interrupts import EXIT_INTERRUPTED
 from verifiers_core.selection import (
     ResolvedRewards,
     RewardChoice,
@@ -36,7 +37,7 @@ from verifiers_core.selection import (
 
 from . import outputs, progress
 from .args import ParsedArgs, TrainerArguments, parse_args
-from .checks import check_batch, check_model
+from .checks import check_batch, check_model, check_output_dir
 from .clipping import ClipPlan, apply_mu, plan_clipping
 from .data import PreparedData, check_reward_columns, load_any, prepare
 from .errors import TrainerConfigError
@@ -135,6 +136,7 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     rewards = resolve(reward_choices(args, grpo.get("reward_weights")))
     grpo["reward_weights"] = list(rewards.weights)
     apply_mu(grpo, args.mu, explicit)
+    check_output_dir(grpo.get("output_dir"))  # before the demo model is built or any model loads
 
     applied: dict[str, Any] = {}
     setup = None
@@ -264,16 +266,30 @@ def execute(plan: RunPlan) -> RunResult:
     summary: dict[str, Any] = {}
     if plan.builtin is not None:
         summary["heldout_accuracy_before"] = _evaluate(plan, trainer)
+    metrics_path = os.path.join(out_dir, outputs.METRICS_FILE)
     try:
         trainer.train(resume_from_checkpoint=plan.config.resume_from_checkpoint)
-    finally:  # a crashed run still leaves its plot next to metrics.jsonl
+    except KeyboardInterrupt:
+        progress.close(trainer)
+        state = trainer.state
+        raise RunInterrupted(
+            f"training stopped at step {state.global_step} of {state.max_steps}; "
+            f"{_steps(len(callback.records))} logged to {metrics_path} (partial); no model saved"
+        ) from None
+    finally:  # a crashed or interrupted run still leaves its plot next to metrics.jsonl
         if main and callback.records:
             from .plot import plot_metrics
 
             plot_metrics(callback.records, names, os.path.join(out_dir, outputs.PLOT_FILE))
-    if plan.builtin is not None:
-        summary["heldout_accuracy_after"] = _evaluate(plan, trainer)
-    trainer.save_model(out_dir)
+    try:
+        if plan.builtin is not None:
+            summary["heldout_accuracy_after"] = _evaluate(plan, trainer)
+        trainer.save_model(out_dir)
+    except KeyboardInterrupt:
+        raise RunInterrupted(
+            f"after training ({_steps(trainer.state.global_step)}, logged to {metrics_path}); "
+            "the model was not saved"
+        ) from None
     records = callback.records
     summary["rewards"] = outputs.reward_means(records, names)
     summary["steps"] = trainer.state.global_step
@@ -337,17 +353,33 @@ def run(argv: list[str] | None = None) -> RunResult:
     return execute(plan)
 
 
+class RunInterrupted(Exception):
+    """Ctrl-C during a run; the message says what was interrupted and what was written."""
+
+
+def _steps(n: int) -> str:
+    return f"{n} step{'s' if n != 1 else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: exit status 0 on success, 2 on a configuration error (message on stderr)."""
+    """Command-line entry point: exit status 0 on success, 2 on a configuration error (one ``error:``
+    line on stderr), 130 after Ctrl-C (one ``interrupted:`` line saying what was written)."""
     try:
         run(argv)
     except (TrainerConfigError, VerifiersCoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RunInterrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # checks, data loading, building or loading the model
+        print("interrupted: before training started; no steps run", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 
 __all__ = [
+    "RunInterrupted",
     "RunPlan",
     "RunResult",
     "build_trainer",

@@ -28,7 +28,7 @@ from .errors import (
     VerifiersCoreError,
 )
 from .hookspecs import hookimpl
-from .params import THINK_OPENED, Param
+from .params import COMMON_PARAMS, MAX_COMPLETION_CHARS_PARAM, THINK_OPENED, Param
 from .registry import (
     PluginLoadWarning,
     Registry,
@@ -44,6 +44,8 @@ from .selection import ResolvedRewards, RewardChoice, select_rewards
 from .text import completion_text, final_answer, message_text
 
 __all__ = [
+    "COMMON_PARAMS",
+    "MAX_COMPLETION_CHARS_PARAM",
     "THINK_OPENED",
     "message_text",
     "AmbiguousRewardError",

@@ -6,13 +6,16 @@ Each subcommand lives in its own module under :mod:`verifiers_core.commands`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 
 from .commands import COMMANDS
 from .errors import VerifiersCoreError
+from .interrupts import EXIT_INTERRUPTED, exit_promptly
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for a user error, printed without a traceback)."""
+    """Entry point; returns the exit code: 0 done, 2 a user error (one ``error:`` line, no traceback),
+    130 interrupted (Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     # Plugin warnings are for the user: one line each, not a source location.
@@ -42,9 +46,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VerifiersCoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # e.g. `score ... | head`
+    except KeyboardInterrupt:  # commands with work to save say more themselves (score)
+        print(f"interrupted: {args.command}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `score ... | head`: quiet, and no second error when stdout closes
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
+def entry_point() -> None:
+    """``python -m verifiers_core`` and the ``verifiers-core`` script: :func:`main`, then exit; after
+    Ctrl-C the exit is bounded in time (:func:`~verifiers_core.interrupts.exit_promptly`)."""
+    status = main()
+    if status == EXIT_INTERRUPTED:
+        exit_promptly(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()

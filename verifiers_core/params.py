@@ -192,3 +192,21 @@ THINK_OPENED = Param(
     "reasoning has no answer",
     choices=("auto", "completion", "prompt"),
 )
+
+
+#: The size bound every reward accepts (``--reward-arg NAME.max_completion_chars=N``); the registry
+#: applies it to the built reward (:attr:`verifiers_core.Reward.max_completion_chars`).
+MAX_COMPLETION_CHARS_PARAM = Param(
+    "max_completion_chars",
+    int,
+    None,
+    "completions longer than this many characters are refused before any parsing: they get the "
+    "reward's no-answer value and are counted as <reward>/oversized (null: the reward's own bound, "
+    "1,000,000 characters for the built-in rewards)",
+    min=1,
+)
+
+#: Parameters that every reward accepts, declared once here rather than by each plugin. The
+#: registry validates them with the reward's own and sets them as attributes of the built reward
+#: (a plugin that declares a parameter of the same name receives it in its factory instead).
+COMMON_PARAMS: tuple[Param, ...] = (MAX_COMPLETION_CHARS_PARAM,)

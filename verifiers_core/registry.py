@@ -30,7 +30,7 @@ from .errors import (
     UnknownRewardError,
     VerifiersCoreError,
 )
-from .params import Param, bind_params
+from .params import COMMON_PARAMS, Param, bind_params
 from .reward import CallableReward, Reward
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
@@ -349,10 +349,15 @@ class Registry:
 
         The result is a :class:`~verifiers_core.Reward`: a picklable callable that TRL's
         ``GRPOTrainer`` accepts as it is, whose ``__name__`` is the bare reward name and whose
-        ``spec`` records what was resolved.
+        ``spec`` records what was resolved. Every reward also accepts the core's common parameters
+        (:data:`~verifiers_core.params.COMMON_PARAMS`, e.g. ``max_completion_chars``), set on the
+        built reward when given.
         """
         entry = self.resolve(name)
-        bound = bind_params(entry.name, entry.params, params)
+        common = _common_params(entry)
+        bound = bind_params(entry.name, entry.params + common, params)
+        # The common parameters are the core's, not the factory's: applied to the built reward.
+        shared = {p.name: bound.pop(p.name) for p in common}
         factory = _resolve_factory(entry)
         try:
             reward = factory(**bound)
@@ -371,15 +376,25 @@ class Registry:
                 )
             reward = CallableReward(reward, name=entry.name)
         reward.__name__ = entry.name
+        given = {key: value for key, value in shared.items() if value is not None}
+        for key, value in given.items():
+            setattr(reward, key, value)
         reward.spec = RewardSpec(
-            entry.name, entry.qualified_name, entry.plugin, entry.distribution, entry.version, bound
+            entry.name,
+            entry.qualified_name,
+            entry.plugin,
+            entry.distribution,
+            entry.version,
+            {**bound, **given},
         )
         return reward
 
     def describe(self) -> list[RewardInfo]:
         """Rows for every reward, conflict and failed plugin, as ``list`` prints them."""
         rows = [
-            RewardInfo(e.name, e.plugin, e.distribution, e.version, e.description, e.params, "ok")
+            RewardInfo(
+                e.name, e.plugin, e.distribution, e.version, e.description, e.params + _common_params(e), "ok"
+            )
             for e in self.entries()
         ]
         for qualified, entries in sorted(self._conflicts.items()):
@@ -418,6 +433,17 @@ def _make_entry(
         if not isinstance(p, Param):
             raise TypeError(f"reward {name!r}: params must be verifiers_core.Param objects, got {p!r}")
     return RewardEntry(name, plugin, factory, str(description or "").strip(), params, distribution, version)
+
+
+def _common_params(entry: RewardEntry) -> tuple[Param, ...]:
+    """The core's common parameters (:data:`~verifiers_core.params.COMMON_PARAMS`) that ``entry``
+    does not declare itself.
+
+    >>> [p.name for p in _common_params(RewardEntry("r", "p", lambda: None))]
+    ['max_completion_chars']
+    """
+    own = {p.name for p in entry.params}
+    return tuple(p for p in COMMON_PARAMS if p.name not in own)
 
 
 def _resolve_factory(entry: RewardEntry) -> Callable[..., Any]:

@@ -174,7 +174,9 @@ class Reward:
     grades_answer: bool = True
     #: Who opened ``<think>``: ``auto`` (per row, from the prompt), ``completion`` or ``prompt``.
     think_opened: str = "auto"
-    #: Completions longer than this many characters are refused before any parsing.
+    #: Completions longer than this many characters are refused before any parsing. Every reward
+    #: built by the registry also takes it as a parameter (``--reward-arg NAME.max_completion_chars=N``,
+    #: :data:`verifiers_core.params.COMMON_PARAMS`), which sets it on the instance.
     max_completion_chars: int = MAX_COMPLETION_CHARS
 
     def __call__(
@@ -252,6 +254,9 @@ class Reward:
         texts = [completion_text(c) for c in completions]
         prompts = list(prompts) if prompts is not None else None
         opened = opened_flags(self.think_opened, prompts, n, completions)
+        limit = self.max_completion_chars
+        # An oversized row is refused unparsed (score_with_rules): not even its answer is looked for.
+        answers = [None if len(t) > limit else final_answer(t, think_opened=o) for t, o in zip(texts, opened)]
         return Batch(
             texts=texts,
             prompts=prompts,
@@ -260,7 +265,7 @@ class Reward:
             columns={k: list(v) for k, v in (columns or {}).items() if _is_column(v, n)},
             log_metric=log_metric,
             log_extra=log_extra,
-            answers=[final_answer(t, think_opened=o) for t, o in zip(texts, opened)],
+            answers=answers,
             think_opened=opened,
         )
 
@@ -355,13 +360,20 @@ class Reward:
 
 
 class CallableReward(Reward):
-    """Wraps a plain reward function so that it obeys the contract (name, values, columns).
+    """Wraps a plain reward function so that it obeys the contract (name, values, columns, size bound).
+
+    The function gets TRL's keyword call. Completions over ``max_completion_chars`` are left out of
+    the call (they get ``low`` and are counted as ``oversized``); what the function sends to
+    ``log_metric`` is passed on, and counted when the suite scores rows.
 
     >>> def length(completions, **kw):
     ...     return [float(len(c)) for c in completions]
     >>> r = CallableReward(length, name="length")
     >>> r(prompts=["p"], completions=["abc"]), r.__name__
     ([3.0], 'length')
+    >>> r.max_completion_chars = 2
+    >>> r.evaluate(["abc", "ab"]).values, r.evaluate(["abc", "ab"]).counts
+    ([0.0, 2.0], Counter({'oversized': 1}))
     """
 
     #: A plain function gets no answer-region rule: subclass :class:`Reward` for it.
@@ -375,10 +387,49 @@ class CallableReward(Reward):
     def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs):  # type: ignore[override]
         if completions is None:
             raise RewardContractError(f"reward {self.__name__!r} was called without completions=")
+        n = len(completions)
         columns = {k: v for k, v in kwargs.items() if k not in TRAINER_KEYWORDS}
-        self._check_columns(columns, len(completions))
-        values = self.func(prompts=prompts, completions=completions, completion_ids=completion_ids, **kwargs)
-        return check_values(self.__name__, values, len(completions))
+        self._check_columns(columns, n)
+        limit = self.max_completion_chars
+        keep = [i for i, c in enumerate(completions) if len(completion_text(c)) <= limit]
+        log_metric = kwargs.get("log_metric")
+        if callable(log_metric):
+            log_metric(f"{self.__name__}/oversized", float(n - len(keep)))
+        if len(keep) == n:
+            values = self.func(
+                prompts=prompts, completions=completions, completion_ids=completion_ids, **kwargs
+            )
+            return check_values(self.__name__, values, n)
+
+        def pick(values: Any) -> Any:  # the kept rows of an aligned list; anything else as it is
+            return [values[i] for i in keep] if _is_column(values, n) else values
+
+        out: list[float | None] = [self.low] * n
+        if keep:
+            values = self.func(
+                prompts=pick(prompts),
+                completions=pick(list(completions)),
+                completion_ids=pick(completion_ids),
+                **{k: pick(v) if k not in TRAINER_KEYWORDS else v for k, v in kwargs.items()},
+            )
+            for i, v in zip(keep, check_values(self.__name__, values, len(keep))):
+                out[i] = v
+        return out
+
+    def score(self, batch: Batch) -> list[float | None]:
+        """The scoring path of :meth:`evaluate` (the suite): the function on the batch's rows."""
+
+        def log_metric(name: str, value: float) -> None:
+            batch.count(name.removeprefix(f"{self.__name__}/"), value)
+
+        values = self.func(
+            prompts=batch.prompts,
+            completions=batch.completions if batch.completions is not None else batch.texts,
+            completion_ids=batch.completion_ids,
+            log_metric=log_metric,
+            **batch.columns,
+        )
+        return check_values(self.__name__, values, len(batch))
 
 
 def check_values(name: str, values: Any, n: int) -> list[float | None]:

@@ -79,7 +79,7 @@ def test_generated_plugin_installs_lists_scores_and_passes_its_tests(plugins):
     assert len(mine) == 1
     assert {"name", "plugin", "version", "description", "params", "status"} <= set(mine[0])
     assert mine[0]["plugin"] == "vctest-gen" and mine[0]["status"] == "ok" and mine[0]["version"] == "0.1.0"
-    assert [p["name"] for p in mine[0]["params"]] == ["column", "case_sensitive"]
+    assert [p["name"] for p in mine[0]["params"]] == ["column", "case_sensitive", "max_completion_chars"]
 
     data = plugins["root"] / "rows.jsonl"
     data.write_text(

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 SUPPORT = Path(__file__).parent / "support"
-if str(SUPPORT) not in sys.path:  # tests run with --import-mode=importlib: make the helpers importable
-    sys.path.insert(0, str(SUPPORT))
+SHARED_SUPPORT = Path(__file__).parent.parent / "support"  # process_watch, shared with the core's tests
+for _path in (SUPPORT, SHARED_SUPPORT):
+    if str(_path) not in sys.path:  # tests run with --import-mode=importlib: make the helpers importable
+        sys.path.insert(0, str(_path))
 
 from trainer_test_support import OFFLINE_ENV, build_tiny_model, write_jsonl  # noqa: E402
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import verifiers_core
-from verifiers_core import Param, Reward
+from verifiers_core import Batch, Param, Reward
 
 
 class VowelShare(Reward):
@@ -22,15 +22,23 @@ class VowelShare(Reward):
 
 
 class DigitShare(Reward):
-    """Share of characters that are digits, times ``scale``."""
+    """Share of characters that are digits, times ``scale``; completions without a digit are counted
+    (``digits/no_digits``: a reward's own counter, as a plugin's timeouts or sandbox restarts are)."""
 
     __name__ = "digits"
+    reported_counts = ("errors", "no_digits")
 
     def __init__(self, scale: float = 1.0) -> None:
         self.scale = scale
 
-    def score_one(self, text: str, row: dict[str, Any]) -> float:
-        return self.scale * sum(c.isdigit() for c in text) / len(text) if text else 0.0
+    def score(self, batch: Batch) -> list[float]:
+        out = []
+        for i, text in enumerate(batch.texts):
+            digits = sum(c.isdigit() for c in text)
+            if not digits:
+                batch.count("no_digits", row=i)
+            out.append(self.scale * digits / len(text) if text else 0.0)
+        return out
 
 
 class ContainsGold(Reward):
