@@ -28,14 +28,14 @@ $(STAMP): $(INSTALL_INPUTS)
 		echo "No GPU: installing the CPU build of torch $(TORCH_VERSION)"; \
 		$(PIP) install -q "torch==$(TORCH_VERSION)" $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)); \
 	fi
-	$(PIP) install -q -e ".[train]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	$(PIP) install -q -e ".[train,ray]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
 	@touch $(STAMP)
 	@echo "installed: verifiers-core, trainer and plugins: $(notdir $(PLUGIN_DIRS))"
 
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	$(PIP) install -q -e ".[train,dev]"
+	$(PIP) install -q -e ".[train,ray,dev]"
 	@touch $(DEV_STAMP)
 
 test: install-dev
@@ -58,6 +58,7 @@ bench: install
 	$(PY) benchmarks/bench_list.py
 	$(PY) benchmarks/bench_math.py
 	$(PY) benchmarks/bench_code.py
+	$(PY) benchmarks/bench_ray.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

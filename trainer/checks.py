@@ -1,4 +1,4 @@
-"""Cheap checks that run before any model loads: batch shape and the model path."""
+"""Cheap checks that run before any model loads: batch shape, the model path, the reward executor."""
 
 from __future__ import annotations
 
@@ -121,4 +121,36 @@ def check_model(name: str) -> str:
     return "hub"
 
 
-__all__ = ["check_batch", "check_model", "looks_local", "world_size"]
+def check_reward_executor(spec: Any) -> str | None:
+    """Reach the Ray cluster of a ``reward_executor: ray`` selection and start its reward actors (they
+    warm up while the model loads); ``None`` for local rewards, else a line saying where they run.
+
+    An unreachable cluster, or one with no node for a reward actor, is a :class:`TrainerConfigError`
+    naming the address, raised in seconds (``connect_timeout``) and before any model loads.
+
+    >>> from verifiers_core.suite import SuiteSpec
+    >>> check_reward_executor(SuiteSpec.from_options("format")) is None
+    True
+    """
+    choice = spec.executor
+    if not choice.is_ray:
+        return None
+    try:
+        from verifiers_core.ray_executor import get_executor
+    except ImportError as exc:
+        raise TrainerConfigError(
+            f"--reward-executor ray needs Ray: pip install 'verifiers-core[ray]' ({exc})"
+        ) from None
+    from verifiers_core.ray_executor import RayClusterError
+
+    executor = get_executor(spec, choice)
+    try:
+        executor.start()
+    except RayClusterError as exc:
+        raise TrainerConfigError(f"--reward-executor ray: {exc}") from None
+    actors = executor.status()
+    nodes = len({a["node"] for a in actors})
+    return f"rewards run on Ray at {executor.address}: {len(actors)} reward actors on {nodes} nodes"
+
+
+__all__ = ["check_batch", "check_model", "check_reward_executor", "looks_local", "world_size"]

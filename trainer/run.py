@@ -4,6 +4,8 @@ Order of a run (every check before the first model load):
 
 1. parse the command line and ``--config`` YAML (TRL's parser);
 2. resolve the rewards through the registry (unknown names, bad parameters and weights fail here);
+   with ``--reward-executor ray``, reach the cluster and start the reward actors (an unreachable
+   cluster fails here);
 3. set ``num_iterations`` from ``--mu``;
 4. check the model path, load and map the dataset, check each reward finds its columns;
 5. build ``GRPOConfig`` (batch shape checked first) and refuse μ ≥ 2 where clipping would stay inert;
@@ -23,20 +25,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifiers_core.errors import VerifiersCoreError
+from verifiers_core.executor import ExecutorChoice, build_executor
 from verifiers_core.selection import (
     ResolvedRewards,
     RewardChoice,
     apply_args,
     choices_from_config,
     make_choices,
+    on_executor,
     parse_reward_args,
     parse_weights,
     resolve,
 )
+from verifiers_core.suite import SuiteSpec
 
 from . import outputs, progress
 from .args import ParsedArgs, TrainerArguments, parse_args
-from .checks import check_batch, check_model
+from .checks import check_batch, check_model, check_reward_executor
 from .clipping import ClipPlan, apply_mu, plan_clipping
 from .data import PreparedData, check_reward_columns, load_any, prepare
 from .errors import TrainerConfigError
@@ -54,6 +59,8 @@ class RunPlan:
     model_name: str
     builtin: Any = None  # trainer.builtin.BuiltinSetup when the demo defaults are used
     applied_defaults: dict[str, Any] = field(default_factory=dict)
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
+    executor_note: str | None = None
 
 
 @dataclass
@@ -132,8 +139,15 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
             f"{given} given without {missing}: give both, or neither to train the built-in demo model"
         )
 
-    rewards = resolve(reward_choices(args, grpo.get("reward_weights")))
+    choices = reward_choices(args, grpo.get("reward_weights"))
+    executor = build_executor(args.reward_executor, args.ray_address, args.ray_options or None)
+    rewards = resolve(choices)
     grpo["reward_weights"] = list(rewards.weights)
+    # The cluster is reached (and its reward actors started) before any model or dataset loads.
+    spec = SuiteSpec.from_choices(choices, executor)
+    executor_note = check_reward_executor(spec)
+    # Async remote rewards: TRL gathers them concurrently, so the cluster scores them side by side.
+    rewards = on_executor(rewards, spec, asynchronous=True)
     apply_mu(grpo, args.mu, explicit)
 
     applied: dict[str, Any] = {}
@@ -180,7 +194,7 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     except (ValueError, TypeError) as exc:
         raise TrainerConfigError(f"invalid training settings: {exc}") from exc
     clip = plan_clipping(config, explicit)
-    return RunPlan(parsed, rewards, config, clip, data, model_name, setup, applied)
+    return RunPlan(parsed, rewards, config, clip, data, model_name, setup, applied, executor, executor_note)
 
 
 def _versions() -> dict[str, Any]:
@@ -202,6 +216,7 @@ def run_description(plan: RunPlan) -> dict[str, Any]:
         "command": [sys.executable, "-m", "trainer", *plan.parsed.argv]
         + (["--config", plan.parsed.config_path] if plan.parsed.config_path else []),
         "rewards": plan.rewards.describe(),
+        "reward_executor": plan.executor.describe(),
         "mu": plan.config.num_iterations,
         "clipping": plan.clip.to_dict(),
         "model": plan.model_name,
@@ -334,6 +349,8 @@ def run(argv: list[str] | None = None) -> RunResult:
             f"rewards: {', '.join(f'{n} (weight {w:g})' for n, w in zip(plan.rewards.names, plan.rewards.weights))}"
         )
         print(f"mu = {plan.clip.num_iterations}: {plan.clip.note}")
+        if plan.executor_note:
+            print(plan.executor_note)
     return execute(plan)
 
 

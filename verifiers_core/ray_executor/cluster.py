@@ -1,0 +1,242 @@
+"""Reaching the Ray cluster, and deciding where reward actors go.
+
+:func:`connect` fails fast and clearly: the address is probed with a plain TCP connection (bounded by
+``connect_timeout``) before ``ray.init``, whose own retries can otherwise wait minutes on an address
+where nothing listens. :func:`plan_placement` turns the cluster's live nodes into actor slots: one per
+node (or one per N CPUs), only on nodes with CPUs, and only on nodes that advertise the custom
+resource when one is named.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import VerifiersCoreError
+from ..executor import RayOptions
+
+logger = logging.getLogger("verifiers_core.ray")
+
+#: The Ray namespace the executor's actors live in.
+NAMESPACE = "verifiers_core"
+
+START_HINT = (
+    "start one with `ray start --head --port=6379` on the head node and "
+    "`ray start --address=HEAD_IP:6379` on the others, then pass --ray-address HEAD_IP:6379"
+)
+
+
+class RayClusterError(VerifiersCoreError, ConnectionError):
+    """The Ray cluster cannot be reached, or offers no node where reward actors can run."""
+
+
+class RayExecutorError(VerifiersCoreError, RuntimeError):
+    """The Ray executor cannot go on (no reward actor could be started or kept alive)."""
+
+
+def parse_host_port(address: str) -> tuple[str, int] | None:
+    """``host:port`` (IPv6 in brackets) from a Ray GCS address; ``None`` for ``auto``/``ray://``.
+
+    >>> parse_host_port("10.0.0.1:6379"), parse_host_port("[::1]:6379"), parse_host_port("auto")
+    (('10.0.0.1', 6379), ('::1', 6379), None)
+    >>> parse_host_port("head-node")
+    Traceback (most recent call last):
+    ...
+    verifiers_core.ray_executor.cluster.RayClusterError: Ray address 'head-node' must look like HOST:PORT (e.g. 10.0.0.1:6379), or be 'auto'
+    """
+    address = address.strip()
+    if address in ("auto", "local") or address.startswith("ray://"):
+        return None
+    host, sep, port = address.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RayClusterError(
+            f"Ray address {address!r} must look like HOST:PORT (e.g. 10.0.0.1:6379), or be 'auto'"
+        )
+    return host, int(port)
+
+
+def probe(host: str, port: int, timeout: float) -> str | None:
+    """``None`` when a TCP connection to ``host:port`` opens within ``timeout`` s, else the reason.
+
+    >>> probe("127.0.0.1", 1, 1.0) is not None
+    True
+    """
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def connect(address: str | None, timeout: float) -> str:
+    """Connect this process to the cluster (once; later calls reuse the connection) and return
+    the GCS address in use.
+
+    ``address``: ``HOST:PORT`` of the head's GCS (``ray start --head`` prints it), ``auto`` (the
+    cluster started on this machine, or ``RAY_ADDRESS``), or ``None`` (``RAY_ADDRESS`` if set, else a
+    fresh single-node Ray on this machine).
+    """
+    import ray
+
+    if ray.is_initialized():
+        current = ray.get_runtime_context().gcs_address
+        wanted = parse_host_port(address) if address else None
+        if wanted is not None and not _same_endpoint(wanted, current):
+            raise RayClusterError(
+                f"this process is already connected to the Ray cluster at {current}, not {address}; "
+                "one process reaches one cluster"
+            )
+        return current
+    target = parse_host_port(address) if address else None
+    if target is not None:
+        reason = probe(*target, timeout)
+        if reason is not None:
+            raise RayClusterError(f"cannot reach the Ray cluster at {address} ({reason}); {START_HINT}")
+        from ray._private.services import canonicalize_bootstrap_address
+
+        resolved = canonicalize_bootstrap_address(address.strip())
+        resolved_target = parse_host_port(resolved) if resolved else None
+        if resolved_target is not None and resolved_target != target:
+            # Ray replaces a loopback address by this machine's address before connecting.
+            reason = probe(*resolved_target, timeout)
+            if reason is not None:
+                raise RayClusterError(
+                    f"the Ray cluster at {address} listens on the loopback address only, and Ray connects "
+                    f"through this machine's address {resolved} ({reason}); start the head without "
+                    "--node-ip-address=127.0.0.1, or pass the address it printed"
+                )
+    try:
+        ray.init(
+            address=address,
+            namespace=NAMESPACE,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            configure_logging=True,
+        )
+    except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
+        raise RayClusterError(
+            f"cannot connect to the Ray cluster at {address or 'auto'}: {exc}; {START_HINT}"
+        ) from None
+    return ray.get_runtime_context().gcs_address
+
+
+def _same_endpoint(wanted: tuple[str, int], current: str) -> bool:
+    have = parse_host_port(current)
+    if have is None or have[1] != wanted[1]:
+        return False
+    loopback = {"127.0.0.1", "localhost", "::1"}
+    return (
+        have[0] == wanted[0] or wanted[0] in loopback or have[0] in loopback or _local_ip(wanted[0], have[0])
+    )
+
+
+def _local_ip(a: str, b: str) -> bool:
+    try:
+        return socket.gethostbyname(a) == socket.gethostbyname(b)
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one reward actor goes: its node, the CPUs it reserves, the CPUs its pools use."""
+
+    node_id: str
+    node_ip: str
+    reserve_cpus: float
+    workers: int
+
+
+def plan_placement(nodes: Sequence[Mapping[str, Any]], options: RayOptions) -> list[Placement]:
+    """Actor placements for the live nodes (``ray.nodes()`` entries).
+
+    >>> nodes = [{"NodeID": "a", "Alive": True, "NodeManagerAddress": "10.0.0.1", "Resources": {"CPU": 8.0}},
+    ...          {"NodeID": "b", "Alive": True, "NodeManagerAddress": "10.0.0.2", "Resources": {"CPU": 8.0, "GPU": 8.0}},
+    ...          {"NodeID": "c", "Alive": False, "NodeManagerAddress": "10.0.0.3", "Resources": {"CPU": 8.0}}]
+    >>> [(p.node_id, p.reserve_cpus, p.workers) for p in plan_placement(nodes, RayOptions())]
+    [('a', 1.0, 8), ('b', 1.0, 8)]
+    >>> [(p.node_id, p.reserve_cpus, p.workers) for p in plan_placement(nodes, RayOptions(cpus_per_actor=4))]
+    [('a', 4.0, 4), ('a', 4.0, 4), ('b', 4.0, 4), ('b', 4.0, 4)]
+    """
+    out: list[Placement] = []
+    for node in nodes:
+        if not node.get("Alive", False):
+            continue
+        resources = node.get("Resources") or {}
+        cpus = float(resources.get("CPU", 0.0))
+        if cpus < 1 or (options.resource and resources.get(options.resource, 0) <= 0):
+            continue
+        node_id, ip = str(node["NodeID"]), str(node.get("NodeManagerAddress", "?"))
+        if options.cpus_per_actor == 0:
+            out.append(Placement(node_id, ip, 1.0, max(1, int(cpus))))
+        else:
+            per = options.cpus_per_actor
+            out += [Placement(node_id, ip, float(per), per) for _ in range(math.floor(cpus / per))]
+    return out
+
+
+def describe_nodes(nodes: Sequence[Mapping[str, Any]]) -> str:
+    """A short account of the live nodes, for error messages.
+
+    >>> describe_nodes([{"Alive": True, "NodeManagerAddress": "10.0.0.1", "Resources": {"CPU": 2.0, "GPU": 1.0}}])
+    '10.0.0.1 (CPU 2, GPU 1)'
+    """
+    parts = []
+    for node in nodes:
+        if not node.get("Alive", False):
+            continue
+        res = node.get("Resources") or {}
+        shown = ", ".join(
+            f"{k} {v:g}"
+            for k, v in sorted(res.items())
+            if not k.startswith(("node:", "memory", "object_store"))
+        )
+        parts.append(f"{node.get('NodeManagerAddress', '?')} ({shown})")
+    return "; ".join(parts) or "no live node"
+
+
+def check_cluster(address: str | None, options: RayOptions) -> list[Placement]:
+    """Connect and make sure reward actors have somewhere to run; the placements they will get.
+
+    Raises :class:`RayClusterError` naming the address and what the cluster offers.
+    """
+    import ray
+
+    used = connect(address, options.connect_timeout)
+    nodes = ray.nodes()
+    placements = plan_placement(nodes, options)
+    if not placements:
+        need = (
+            f"at least {options.cpus_per_actor} CPUs" if options.cpus_per_actor else "at least one CPU"
+        ) + (f" and the custom resource {options.resource!r}" if options.resource else "")
+        raise RayClusterError(
+            f"no node of the Ray cluster at {used} can hold a reward actor (each needs {need}); "
+            f"live nodes: {describe_nodes(nodes)}"
+            + (
+                f". Start reward nodes with `ray start --address=... --resources='{{\"{options.resource}\": 1}}'`"
+                if options.resource
+                else ""
+            )
+        )
+    return placements
+
+
+__all__ = [
+    "NAMESPACE",
+    "Placement",
+    "RayClusterError",
+    "RayExecutorError",
+    "check_cluster",
+    "connect",
+    "describe_nodes",
+    "parse_host_port",
+    "plan_placement",
+    "probe",
+]
