@@ -63,7 +63,7 @@ class TrainerArguments:
         default=None,
         metadata={
             "help": "With --reward-executor ray: the cluster's head, HOST:PORT as `ray start --head` prints it "
-            "(or auto). Default: RAY_ADDRESS, else a Ray started on this machine."
+            "(or auto). Default: RAY_ADDRESS, else auto (the cluster started on this machine)."
         },
     )
     ray_options: list[str] = field(

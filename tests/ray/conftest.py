@@ -13,7 +13,8 @@ def cluster():
     pytest.importorskip("ray")
     from verifiers_core.ray_executor.local_cluster import local_cluster, ray_processes
 
-    with local_cluster(nodes=2, cpus_per_node=2, resources={1: {"reward_node": 1}}) as c:
+    # connect=False: the executor connects itself, through the same path as a real cluster address
+    with local_cluster(nodes=2, cpus_per_node=2, resources={1: {"reward_node": 1}}, connect=False) as c:
         yield c
     left = ray_processes(c.vc_temp_dir)
     assert not left, f"Ray processes left after the cluster stopped: {left}"

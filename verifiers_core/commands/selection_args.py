@@ -42,7 +42,7 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
         "--ray-address",
         metavar="HOST:PORT",
         help="the Ray cluster's head (what `ray start --head` prints), or auto; default: RAY_ADDRESS, "
-        "else a Ray started on this machine",
+        "else auto (the cluster started on this machine with `ray start --head`)",
     )
     parser.add_argument(
         "--ray-option",

@@ -9,10 +9,12 @@ resource when one is named.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,8 @@ from ..executor import RayOptions
 
 logger = logging.getLogger("verifiers_core.ray")
 
+#: Host names of the loopback interface.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 #: The Ray namespace the executor's actors live in.
 NAMESPACE = "verifiers_core"
 
@@ -79,52 +83,67 @@ def connect(address: str | None, timeout: float) -> str:
     """Connect this process to the cluster (once; later calls reuse the connection) and return
     the GCS address in use.
 
-    ``address``: ``HOST:PORT`` of the head's GCS (``ray start --head`` prints it), ``auto`` (the
-    cluster started on this machine, or ``RAY_ADDRESS``), or ``None`` (``RAY_ADDRESS`` if set, else a
-    fresh single-node Ray on this machine).
+    ``address``: ``HOST:PORT`` of the head's GCS (``ray start --head`` prints it), or ``auto`` (the
+    cluster started on this machine). ``None`` means ``RAY_ADDRESS`` if set, else ``auto``: no Ray is
+    started behind the user's back (a local Ray would listen on every interface).
     """
     import ray
 
+    address = (address or os.environ.get("RAY_ADDRESS") or "auto").strip()
     if ray.is_initialized():
         current = ray.get_runtime_context().gcs_address
-        wanted = parse_host_port(address) if address else None
+        wanted = parse_host_port(address)
         if wanted is not None and not _same_endpoint(wanted, current):
             raise RayClusterError(
                 f"this process is already connected to the Ray cluster at {current}, not {address}; "
                 "one process reaches one cluster"
             )
         return current
-    target = parse_host_port(address) if address else None
+    target = parse_host_port(address)
     if target is not None:
         reason = probe(*target, timeout)
         if reason is not None:
             raise RayClusterError(f"cannot reach the Ray cluster at {address} ({reason}); {START_HINT}")
-        from ray._private.services import canonicalize_bootstrap_address
-
-        resolved = canonicalize_bootstrap_address(address.strip())
-        resolved_target = parse_host_port(resolved) if resolved else None
-        if resolved_target is not None and resolved_target != target:
-            # Ray replaces a loopback address by this machine's address before connecting.
-            reason = probe(*resolved_target, timeout)
-            if reason is not None:
-                raise RayClusterError(
-                    f"the Ray cluster at {address} listens on the loopback address only, and Ray connects "
-                    f"through this machine's address {resolved} ({reason}); start the head without "
-                    "--node-ip-address=127.0.0.1, or pass the address it printed"
-                )
+    loopback = target is not None and target[0] in LOOPBACK
     try:
-        ray.init(
-            address=address,
-            namespace=NAMESPACE,
-            include_dashboard=False,
-            logging_level=logging.WARNING,
-            configure_logging=True,
-        )
+        with keep_loopback(loopback):
+            ray.init(
+                address=address,
+                namespace=NAMESPACE,
+                include_dashboard=False,
+                logging_level=logging.WARNING,
+            )
     except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RayClusterError(
-            f"cannot connect to the Ray cluster at {address or 'auto'}: {exc}; {START_HINT}"
+            f"cannot connect to the Ray cluster at {address}: {first}; {START_HINT}"
         ) from None
     return ray.get_runtime_context().gcs_address
+
+
+@contextlib.contextmanager
+def keep_loopback(enabled: bool = True) -> Iterator[None]:
+    """Let ``ray.init`` connect to a cluster that listens on 127.0.0.1 only.
+
+    Ray replaces a loopback address with this machine's network address before it connects
+    (``resolve_ip_for_localhost``), which misses a head started with ``--node-ip-address=127.0.0.1``.
+    It keeps the address as given when its single-machine switch (``ENABLE_RAY_CLUSTER``, the one it
+    uses on macOS and Windows) is off; this turns the switch off for the ``with`` block only.
+    """
+    if not enabled:
+        yield
+        return
+    from ray._private import ray_constants
+
+    saved = getattr(ray_constants, "ENABLE_RAY_CLUSTER", None)
+    if saved is None:  # another Ray version: connect as Ray decides
+        yield
+        return
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved
 
 
 def _same_endpoint(wanted: tuple[str, int], current: str) -> bool:
@@ -236,6 +255,7 @@ __all__ = [
     "check_cluster",
     "connect",
     "describe_nodes",
+    "keep_loopback",
     "parse_host_port",
     "plan_placement",
     "probe",

@@ -1,10 +1,10 @@
 """A multi-node Ray cluster inside this machine, bound to 127.0.0.1, for tests and benchmarks.
 
 Each simulated node is a raylet of its own with its CPUs (Ray's ``ray.cluster_utils.Cluster``); the
-reward actors see them as separate nodes. Ray normally replaces a loopback address with this machine's
-network address before it connects (its ``resolve_ip_for_localhost``), which would miss a cluster that
-listens on 127.0.0.1 only; inside :func:`local_cluster` that replacement is switched off (the flag Ray
-itself uses for single-machine platforms), so nothing listens beyond the loopback interface.
+reward actors see them as separate nodes. Nothing listens beyond the loopback interface: the nodes
+are started with ``node_ip_address=127.0.0.1``, and Ray's habit of replacing a loopback address with
+this machine's network address is switched off while they start and while this process connects
+(:func:`~verifiers_core.ray_executor.cluster.keep_loopback`).
 
 >>> callable(local_cluster)
 True
@@ -37,13 +37,12 @@ def local_cluster(
     Yields the :class:`ray.cluster_utils.Cluster` (its ``address`` is the GCS address).
     """
     import ray
-    from ray._private import ray_constants
     from ray.cluster_utils import Cluster
+
+    from .cluster import NAMESPACE, keep_loopback
 
     resources = resources or {}
     temp_dir = tempfile.mkdtemp(prefix="vcray-", dir="/tmp")  # short: Ray's socket paths are limited
-    saved = ray_constants.ENABLE_RAY_CLUSTER
-    ray_constants.ENABLE_RAY_CLUSTER = False  # keep 127.0.0.1 as it is (see the module docstring)
     common = {
         "node_ip_address": "127.0.0.1",
         "object_store_memory": object_store_mb * 1024 * 1024,
@@ -52,23 +51,24 @@ def local_cluster(
     }
     cluster = None
     try:
-        cluster = Cluster(
-            initialize_head=True,
-            connect=False,
-            head_node_args={**common, "num_cpus": cpus_per_node, "resources": dict(resources.get(0, {}))},
-        )
-        for i in range(1, nodes):
-            cluster.add_node(**common, num_cpus=cpus_per_node, resources=dict(resources.get(i, {})))
-        cluster.wait_for_nodes()
-        cluster.vc_temp_dir = temp_dir  # where its processes write: see ray_processes()
-        if connect:
-            ray.init(
-                address=cluster.address,
-                namespace="verifiers_core",
-                include_dashboard=False,
-                logging_level="WARNING",
-                _temp_dir=temp_dir,
+        with keep_loopback():
+            cluster = Cluster(
+                initialize_head=True,
+                connect=False,
+                head_node_args={**common, "num_cpus": cpus_per_node, "resources": dict(resources.get(0, {}))},
             )
+            for i in range(1, nodes):
+                cluster.add_node(**common, num_cpus=cpus_per_node, resources=dict(resources.get(i, {})))
+            cluster.wait_for_nodes()
+            cluster.vc_temp_dir = temp_dir  # where its processes write: see ray_processes()
+            if connect:
+                ray.init(
+                    address=cluster.address,
+                    namespace=NAMESPACE,
+                    include_dashboard=False,
+                    logging_level="WARNING",
+                    _temp_dir=temp_dir,
+                )
         yield cluster
     finally:
         try:
@@ -80,7 +80,6 @@ def local_cluster(
                 ray.shutdown()
             if cluster is not None:
                 cluster.shutdown()
-            ray_constants.ENABLE_RAY_CLUSTER = saved
             _wait_gone(temp_dir)
             shutil.rmtree(temp_dir, ignore_errors=True)
 
