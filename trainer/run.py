@@ -5,7 +5,7 @@ Order of a run (every check before the first model load):
 1. parse the command line and ``--config`` YAML (TRL's parser);
 2. resolve the rewards through the registry (unknown names, bad parameters and weights fail here);
    with ``--reward-executor ray``, reach the cluster and start the reward actors (an unreachable
-   cluster fails here);
+   cluster fails here; step 5 waits until they are up, and fails when none could start);
 3. set ``num_iterations`` from ``--mu``;
 4. check the model path, load and map the dataset, check each reward finds its columns;
 5. build ``GRPOConfig`` (batch shape checked first) and refuse μ ≥ 2 where clipping would stay inert;
@@ -41,7 +41,7 @@ from verifiers_core.suite import SuiteSpec
 
 from . import outputs, progress
 from .args import ParsedArgs, TrainerArguments, parse_args
-from .checks import check_batch, check_model, check_reward_executor
+from .checks import check_batch, check_model, check_reward_executor, wait_for_reward_actors
 from .clipping import ClipPlan, apply_mu, plan_clipping
 from .data import PreparedData, check_reward_columns, load_any, prepare
 from .errors import TrainerConfigError
@@ -145,7 +145,7 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     grpo["reward_weights"] = list(rewards.weights)
     # The cluster is reached (and its reward actors started) before any model or dataset loads.
     spec = SuiteSpec.from_choices(choices, executor)
-    executor_note = check_reward_executor(spec)
+    check_reward_executor(spec)
     # Async remote rewards: TRL gathers them concurrently, so the cluster scores them side by side.
     rewards = on_executor(rewards, spec, asynchronous=True)
     apply_mu(grpo, args.mu, explicit)
@@ -194,6 +194,7 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     except (ValueError, TypeError) as exc:
         raise TrainerConfigError(f"invalid training settings: {exc}") from exc
     clip = plan_clipping(config, explicit)
+    executor_note = wait_for_reward_actors(spec)  # started above; up by now, or a clear error
     return RunPlan(parsed, rewards, config, clip, data, model_name, setup, applied, executor, executor_note)
 
 

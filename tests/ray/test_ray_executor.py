@@ -302,3 +302,23 @@ def test_score_command_on_ray_matches_local(cluster, tmp_path, capsys):
         get_executor(spec, spec.executor).close()
     capsys.readouterr()
     assert (tmp_path / "ray.jsonl").read_text() == (tmp_path / "local.jsonl").read_text()
+
+
+def test_a_reward_missing_on_the_nodes_is_a_clear_error_not_a_hang(cluster):
+    from verifiers_core import get_reward
+    from verifiers_core.ray_executor import RayExecutorError
+    from verifiers_core.ray_executor.dispatch import Payload, RayExecutor
+    from verifiers_core.suite import SuiteSpec
+
+    spec = SuiteSpec.from_options("only_on_the_driver", executor="ray", ray_address=cluster.address)
+    executor = RayExecutor(spec, spec.executor)
+    try:
+        with pytest.raises(RayExecutorError) as info:
+            executor.run(0, get_reward("format"), Payload(["x"], None, None, {}))
+        assert "no reward actor is alive" in str(info.value)
+        assert (
+            "failed to start: verifiers_core.errors.UnknownRewardError: unknown reward 'only_on_the_driver'"
+            in str(info.value)
+        )
+    finally:
+        executor.close()

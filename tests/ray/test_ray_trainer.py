@@ -47,7 +47,7 @@ def test_training_scores_on_the_cluster_and_logs_its_counters(cluster, tmp_path,
         *TINY_RUN,
     ]  # fmt: skip
     plan = run_module.plan_run(run_module.parse_args(argv))
-    assert plan.executor.is_ray and "reward actors on 2 nodes" in plan.executor_note
+    assert plan.executor.is_ray and "2 reward actors ready on 2 nodes" in plan.executor_note
     from trl.trainer.utils import is_async_callable
 
     assert all(is_async_callable(r) for r in plan.rewards.rewards)  # TRL gathers them concurrently
@@ -65,3 +65,22 @@ def test_training_scores_on_the_cluster_and_logs_its_counters(cluster, tmp_path,
         assert [r["name"] for r in run_json["rewards"]] == ["accuracy", "format"]
     finally:
         plan.rewards.rewards[0].executor.close()
+
+
+def test_reward_actors_that_cannot_start_are_a_clear_error_before_the_model_loads(cluster):
+    from trainer.checks import check_reward_executor, wait_for_reward_actors
+    from trainer.errors import TrainerConfigError
+    from verifiers_core.ray_executor import get_executor
+    from verifiers_core.suite import SuiteSpec
+
+    # as if the plugin were installed here but not on the cluster's nodes
+    spec = SuiteSpec.from_options("not_installed_on_nodes", executor="ray", ray_address=cluster.address)
+    check_reward_executor(spec)  # the cluster is there: fine so far
+    try:
+        with pytest.raises(TrainerConfigError) as info:
+            wait_for_reward_actors(spec)
+        text = str(info.value)
+        assert "no reward actor could start on the Ray cluster" in text
+        assert "unknown reward 'not_installed_on_nodes'" in text
+    finally:
+        get_executor(spec, spec.executor).close()

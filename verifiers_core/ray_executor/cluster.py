@@ -86,6 +86,13 @@ def connect(address: str | None, timeout: float) -> str:
     ``address``: ``HOST:PORT`` of the head's GCS (``ray start --head`` prints it), or ``auto`` (the
     cluster started on this machine). ``None`` means ``RAY_ADDRESS`` if set, else ``auto``: no Ray is
     started behind the user's back (a local Ray would listen on every interface).
+
+    An address where nothing listens fails in at most ``timeout`` seconds:
+
+    >>> connect("127.0.0.1:1", timeout=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    verifiers_core.ray_executor.cluster.RayClusterError: cannot reach the Ray cluster at 127.0.0.1:1 (Connection refused); start one with `ray start --head --port=6379` ...
     """
     import ray
 
@@ -123,12 +130,17 @@ def connect(address: str | None, timeout: float) -> str:
 
 @contextlib.contextmanager
 def keep_loopback(enabled: bool = True) -> Iterator[None]:
-    """Let ``ray.init`` connect to a cluster that listens on 127.0.0.1 only.
+    """Let ``ray.init`` connect to a cluster that listens on 127.0.0.1 only (a context manager).
 
     Ray replaces a loopback address with this machine's network address before it connects
     (``resolve_ip_for_localhost``), which misses a head started with ``--node-ip-address=127.0.0.1``.
     It keeps the address as given when its single-machine switch (``ENABLE_RAY_CLUSTER``, the one it
     uses on macOS and Windows) is off; this turns the switch off for the ``with`` block only.
+
+    >>> with keep_loopback():
+    ...     from ray._private.services import resolve_ip_for_localhost
+    ...     resolve_ip_for_localhost("127.0.0.1")
+    '127.0.0.1'
     """
     if not enabled:
         yield
@@ -225,6 +237,11 @@ def check_cluster(address: str | None, options: RayOptions) -> list[Placement]:
     """Connect and make sure reward actors have somewhere to run; the placements they will get.
 
     Raises :class:`RayClusterError` naming the address and what the cluster offers.
+
+    >>> check_cluster("127.0.0.1:1", RayOptions(connect_timeout=2))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    verifiers_core.ray_executor.cluster.RayClusterError: cannot reach the Ray cluster at 127.0.0.1:1 ...
     """
     import ray
 

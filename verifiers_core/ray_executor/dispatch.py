@@ -25,6 +25,7 @@ import asyncio
 import atexit
 import itertools
 import logging
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -143,6 +144,9 @@ class RayExecutor:
         self.address: str | None = None
         self.restarts = 0
         self._slots: list[_Slot] = []
+        #: Nodes whose actor could not be started or kept: no new actor goes there (a node that
+        #: leaves and rejoins comes back under a new id).
+        self._broken_nodes: dict[str, str] = {}
         self._waiters: list[asyncio.Future] = []
         self._keys = itertools.count()
         self._uses = itertools.count(1)
@@ -336,7 +340,7 @@ class RayExecutor:
                 slot.last_used = next(self._uses)
                 return slot
             if all(s.state == "dead" for s in self._slots):
-                self._replan(force=True)
+                self._replan(force=True)  # nodes that joined since; never a node whose actor failed
                 if all(s.state == "dead" for s in self._slots):
                     reasons = "; ".join(
                         f"actor{s.key} on {s.placement.node_ip}: {s.reason}" for s in self._slots
@@ -474,6 +478,8 @@ class RayExecutor:
         have = Counter(s.placement.node_id for s in self._slots if s.state != "dead")
         want: Counter = Counter()
         for placement in placements:
+            if placement.node_id in self._broken_nodes:
+                continue
             want[placement.node_id] += 1
             if want[placement.node_id] <= have[placement.node_id]:
                 continue
@@ -563,6 +569,7 @@ class RayExecutor:
         )
         slot.state = "dead"
         slot.reason = reason
+        self._broken_nodes[slot.placement.node_id] = reason
         self._settle_queue(slot, None, reason)
         try:
             ray.kill(slot.handle, no_restart=True)
@@ -599,9 +606,21 @@ def _unwrap(exc: BaseException) -> BaseException:
         return exc
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+    """One line saying why a call failed: for an actor whose start raised, that exception's own line.
+
+    >>> _reason(RuntimeError("The actor died\\n  File x\\nverifiers_core.errors.UnknownRewardError: unknown reward 'x'"))
+    'RuntimeError: The actor died'
+    """
+    lines = [line.strip() for line in _ANSI.sub("", str(exc)).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    if getattr(exc, "actor_init_failed", False):
+        return lines[-1][:500]
+    return f"{type(exc).__name__}: {lines[0]}"[:300]
 
 
 def timeout_result(local: Any, args: tuple[Any, ...]) -> ChunkResult:
@@ -631,7 +650,16 @@ _EXECUTORS_LOCK = threading.Lock()
 
 
 def get_executor(spec: SuiteSpec, choice: ExecutorChoice) -> RayExecutor:
-    """The executor for this selection and choice in this process (its actors started once)."""
+    """The executor for this selection and choice in this process (its actors started once, on
+    :meth:`RayExecutor.start` or the first call).
+
+    >>> from verifiers_core.suite import SuiteSpec
+    >>> spec = SuiteSpec.from_options("format", executor="ray", ray_address="10.0.0.1:6379")
+    >>> executor = get_executor(spec, spec.executor)
+    >>> executor is get_executor(spec.local(), spec.executor), executor.status()
+    (True, [])
+    >>> executor.close()
+    """
     key = (spec.local(), choice)
     with _EXECUTORS_LOCK:
         executor = _EXECUTORS.get(key)
@@ -641,7 +669,10 @@ def get_executor(spec: SuiteSpec, choice: ExecutorChoice) -> RayExecutor:
 
 
 def close_executors() -> None:
-    """Close every executor of this process (kills their actors)."""
+    """Close every executor of this process (kills their actors); runs at exit.
+
+    >>> close_executors()
+    """
     with _EXECUTORS_LOCK:
         executors = list(_EXECUTORS.values())
         _EXECUTORS.clear()

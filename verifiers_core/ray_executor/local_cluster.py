@@ -6,8 +6,11 @@ are started with ``node_ip_address=127.0.0.1``, and Ray's habit of replacing a l
 this machine's network address is switched off while they start and while this process connects
 (:func:`~verifiers_core.ray_executor.cluster.keep_loopback`).
 
->>> callable(local_cluster)
-True
+For example (about ten seconds to start; ``tests/ray`` and ``benchmarks/bench_ray.py`` use it)::
+
+    with local_cluster(nodes=2, cpus_per_node=1) as cluster:
+        chosen = select_rewards("accuracy", executor="ray", ray_address=cluster.address)
+        chosen.rewards[0](prompts=["p"], completions=["\\boxed{2}"], solution=["2"])
 """
 
 from __future__ import annotations

@@ -157,7 +157,15 @@ def _rebuild(cls: type, spec: SuiteSpec, choice: ExecutorChoice, index: int) -> 
 def wrap_rewards(
     rewards: Sequence[Any], spec: SuiteSpec, choice: ExecutorChoice, *, asynchronous: bool = False
 ) -> list[RayReward]:
-    """One remote reward per built reward of ``spec`` (same order); ``asynchronous`` gives the async form."""
+    """One remote reward per built reward of ``spec`` (same order); ``asynchronous`` gives the async form.
+
+    Nothing is sent anywhere until the first call (or ``executor.start()``):
+
+    >>> from verifiers_core.suite import SuiteSpec
+    >>> spec = SuiteSpec.from_options("format", executor="ray", ray_address="10.0.0.1:6379")
+    >>> [(r.__name__, type(r).__name__) for r in wrap_rewards(spec.local().build().rewards, spec, spec.executor)]
+    [('format', 'RayReward')]
+    """
     cls = AsyncRayReward if asynchronous else RayReward
     return [cls(local, i, spec, choice) for i, local in enumerate(rewards)]
 
