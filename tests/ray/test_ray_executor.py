@@ -187,7 +187,7 @@ def test_actor_killed_mid_call_every_completion_scored_and_retry_counted(remote,
     data = code_rows(slow_group=None)
     # every program sleeps a little, so that chunks are running when the actor is killed
     data["completions"] = [
-        t.replace("```python\n", "```python\nimport time\ntime.sleep(0.25)\n") for t in data["completions"]
+        t.replace("```python\n", "```python\nimport time\ntime.sleep(0.4)\n") for t in data["completions"]
     ]
     columns = {"verification_info": data["verification_info"]}
     expected = local.rewards[1].evaluate(data["completions"], prompts=data["prompts"], columns=columns)
@@ -205,9 +205,7 @@ def test_actor_killed_mid_call_every_completion_scored_and_retry_counted(remote,
         busy = next((s for s in executor.status() if s["in_flight"] and s["state"] == "ready"), None)
         time.sleep(0.02)
     assert busy is not None, "no chunk was ever in flight"
-    victim = next(
-        h for h, s in zip(executor.actor_handles(), executor.status()) if s["actor"] == busy["actor"]
-    )
+    victim = executor.actor_handles()[busy["actor"]]
     ray.kill(victim, no_restart=False)  # the process dies mid-chunk; Ray restarts it
     worker.join(timeout=120)
     assert not worker.is_alive()
@@ -224,16 +222,22 @@ def test_actor_killed_mid_call_every_completion_scored_and_retry_counted(remote,
 def test_missed_deadline_kills_retries_elsewhere_then_scores_the_timeout_value(cluster, local):
     chosen = select_rewards(
         "code",
-        reward_args=["code.workers=1", "code.timeout=8"],
+        reward_args=["code.workers=1", "code.timeout=15"],
         executor="ray",
         ray_address=cluster.address,
-        ray_options={"chunk_timeout": 2, "chunk_rows": G},
+        ray_options={"chunk_timeout": 4, "chunk_rows": G},
     )
     code = chosen.rewards[0]
     try:
         assert code.executor.wait_ready() == 2
-        data = code_rows(slow_group=2, sleep=6)  # group 2 outlives the 2 s chunk deadline on every try
+        data = code_rows(slow_group=2, sleep=10)  # group 2 outlives the 4 s chunk deadline on every try
         columns = {"verification_info": data["verification_info"]}
+        warm = code_rows()  # start both actors' sandboxes, so that only group 2 can miss the deadline
+        code.evaluate(
+            warm["completions"],
+            prompts=warm["prompts"],
+            columns={"verification_info": warm["verification_info"]},
+        )
         scored = code.evaluate(data["completions"], prompts=data["prompts"], columns=columns)
         fast = [i for i in range(len(data["prompts"])) if data["prompts"][i] != "Task 2"]
         slow = [i for i in range(len(data["prompts"])) if data["prompts"][i] == "Task 2"]

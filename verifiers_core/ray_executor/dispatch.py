@@ -229,9 +229,11 @@ class RayExecutor:
 
         return self._on_loop(collect).result()
 
-    def actor_handles(self) -> list[Any]:
-        """The Ray handles of the live actors (for tests and diagnostics)."""
-        return self._on_loop(lambda: [s.handle for s in self._slots if s.state != "dead"]).result()
+    def actor_handles(self) -> dict[str, Any]:
+        """The Ray handles of the live actors by name (``actor0``, ...), for tests and diagnostics."""
+        return self._on_loop(
+            lambda: {f"actor{s.key}": s.handle for s in self._slots if s.state != "dead"}
+        ).result()
 
     def wait_ready(self, timeout: float | None = None) -> int:
         """Block until no actor is starting (or ``timeout``); the number of ready actors."""
