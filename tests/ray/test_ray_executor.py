@@ -311,7 +311,8 @@ def test_score_command_on_ray_matches_local(cluster, tmp_path, capsys):
 def test_a_reward_missing_on_the_nodes_is_a_clear_error_not_a_hang(cluster):
     from verifiers_core import get_reward
     from verifiers_core.ray_executor import RayExecutorError
-    from verifiers_core.ray_executor.dispatch import Payload, RayExecutor
+    from verifiers_core.ray_executor.calls import Payload
+    from verifiers_core.ray_executor.dispatch import RayExecutor
     from verifiers_core.suite import SuiteSpec
 
     spec = SuiteSpec.from_options("only_on_the_driver", executor="ray", ray_address=cluster.address)

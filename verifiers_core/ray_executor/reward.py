@@ -18,7 +18,8 @@ from typing import Any
 from ..executor import ExecutorChoice
 from ..reward import TRAINER_KEYWORDS, Batch, Reward, Scored
 from ..suite import SuiteSpec, get_suite
-from .dispatch import CallResult, Payload, RayExecutor, get_executor
+from .calls import CallResult, Payload
+from .dispatch import RayExecutor, get_executor
 
 #: Executor counters reported at every call (0 included, so their means stay honest).
 RAY_COUNTS = ("ray_retries", "ray_timeouts", "ray_actor_restarts")
