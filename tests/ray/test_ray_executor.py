@@ -184,13 +184,14 @@ def test_contract_checker_passes_on_the_remote_reward(remote):
 def test_actor_killed_mid_call_every_completion_scored_and_retry_counted(remote, local):
     code = remote.rewards[1]
     executor = code.executor
-    data = code_rows(slow_group=None)
-    # every program sleeps a little, so that chunks are running when the actor is killed
+    data = code_rows()
+    columns = {"verification_info": data["verification_info"]}
+    # the same programs in-process, then made to sleep a little (same output), so that chunks are
+    # running when the actor is killed
+    expected = local.rewards[1].evaluate(data["completions"], prompts=data["prompts"], columns=columns)
     data["completions"] = [
         t.replace("```python\n", "```python\nimport time\ntime.sleep(0.4)\n") for t in data["completions"]
     ]
-    columns = {"verification_info": data["verification_info"]}
-    expected = local.rewards[1].evaluate(data["completions"], prompts=data["prompts"], columns=columns)
     restarts_before = executor.restarts
     result: dict = {}
 
