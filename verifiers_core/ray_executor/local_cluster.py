@@ -53,6 +53,12 @@ def local_cluster(
         "temp_dir": temp_dir,
     }
     cluster = None
+    # Ray's test cluster records its address in (and at shutdown deletes) <RAY_TMPDIR>/ray/..., by
+    # default /tmp/ray/ray_current_cluster, which `ray.init("auto")` reads: keep that in our directory,
+    # so a cluster of the user's on this machine is neither hidden nor forgotten.
+    saved_tmpdir = os.environ.get("RAY_TMPDIR")
+    os.environ["RAY_TMPDIR"] = temp_dir
+    os.makedirs(os.path.join(temp_dir, "ray"), exist_ok=True)
     try:
         with keep_loopback():
             cluster = Cluster(
@@ -84,6 +90,10 @@ def local_cluster(
             if cluster is not None:
                 cluster.shutdown()
             _wait_gone(temp_dir)
+            if saved_tmpdir is None:
+                os.environ.pop("RAY_TMPDIR", None)
+            else:
+                os.environ["RAY_TMPDIR"] = saved_tmpdir
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
