@@ -28,7 +28,7 @@ $(STAMP): $(INSTALL_INPUTS)
 		echo "No GPU: installing the CPU build of torch $(TORCH_VERSION)"; \
 		$(PIP) install -q "torch==$(TORCH_VERSION)" $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)); \
 	fi
-	$(PIP) install -q -e ".[train,serve]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
+	$(PIP) install -q -e ".[train,serve,ray]" $(foreach d,$(PLUGIN_DIRS),-e $(d))
 	@touch $(STAMP)
 	@echo "installed: verifiers-core, trainer and plugins: $(notdir $(PLUGIN_DIRS))"
 
@@ -38,7 +38,7 @@ install-dev: $(DEV_STAMP)
 FRAMEWORK_REQS := tests/integrations/frameworks-deps.txt tests/integrations/frameworks-nodeps.txt
 
 $(DEV_STAMP): $(STAMP) $(FRAMEWORK_REQS)
-	$(PIP) install -q -e ".[train,serve,dev]"
+	$(PIP) install -q -e ".[train,serve,ray,dev]"
 	$(PIP) install -q -r tests/integrations/frameworks-deps.txt
 	$(PIP) install -q --no-deps -r tests/integrations/frameworks-nodeps.txt
 	@touch $(DEV_STAMP)
@@ -65,6 +65,7 @@ bench: install
 	$(PY) benchmarks/bench_code.py
 	$(PY) benchmarks/bench_serve.py
 	$(PY) benchmarks/bench_code_agreement.py
+	$(PY) benchmarks/bench_ray.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -49,6 +50,30 @@ class TrainerArguments:
             "help": "Reward parameters as NAME.KEY=VALUE (values read as YAML scalars); repeatable, "
             "e.g. --reward-arg accuracy.timeout=2 --reward-arg format.strict=true.",
             "action": "extend",
+        },
+    )
+    reward_executor: Literal["local", "ray"] = field(
+        default="local",
+        metadata={
+            "help": "Where rewards run: local (this process) or ray (reward actors on a Ray cluster, one per "
+            "node, scored concurrently; needs the ray extra). The cluster is checked before the model loads."
+        },
+    )
+    ray_address: str | None = field(
+        default=None,
+        metadata={
+            "help": "With --reward-executor ray: the cluster's head, HOST:PORT as `ray start --head` prints it "
+            "(or auto). Default: RAY_ADDRESS, else auto (the cluster started on this machine)."
+        },
+    )
+    ray_options: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "Ray executor options as KEY=VALUE (repeatable; in YAML a mapping): cpus_per_actor (0: one "
+            "actor per node), resource (only nodes with this custom resource), max_in_flight, chunk_rows, "
+            "chunk_timeout, retries, startup_timeout, connect_timeout.",
+            "action": "extend",
+            "aliases": ["--ray-option"],
         },
     )
     mu: int | None = field(
@@ -283,7 +308,14 @@ def parse_args(argv: list[str] | None = None) -> ParsedArgs:
             raise TrainerConfigError(f"config file {config_path!r}: 'env' must be a mapping of NAME: value")
         for key, value in env.items():
             os.environ[str(key)] = str(value)
-        remaining = parser.set_defaults_with_config(**{k: v for k, v in config.items() if k != "env"})
+        defaults = {k: v for k, v in config.items() if k != "env"}
+        # A YAML mapping of ray_options becomes the KEY=VALUE list that the option holds.
+        if isinstance(defaults.get("ray_options"), dict):
+            defaults["ray_options"] = [
+                f"{k}={v if isinstance(v, str) else json.dumps(v)}"
+                for k, v in defaults["ray_options"].items()
+            ]
+        remaining = parser.set_defaults_with_config(**defaults)
         if remaining:
             unknown = sorted({t[2:] for t in remaining[::2]})
             known = [a.dest for a in parser._actions]
@@ -311,6 +343,10 @@ def parse_args(argv: list[str] | None = None) -> ParsedArgs:
         trainer_args.reward_arg = []
     elif isinstance(trainer_args.reward_arg, str):
         trainer_args.reward_arg = [trainer_args.reward_arg]
+    if trainer_args.ray_options is None:
+        trainer_args.ray_options = []
+    elif isinstance(trainer_args.ray_options, str):
+        trainer_args.ray_options = [trainer_args.ray_options]
     model_args = _merge_model_name(trainer_args, model)
     return ParsedArgs(
         trainer=trainer_args,

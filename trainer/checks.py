@@ -1,4 +1,5 @@
-"""Cheap checks that run before any model loads: batch shape, the model path, the output directory."""
+"""Cheap checks that run before any model loads: batch shape, the model path, the output directory,
+the reward executor."""
 
 from __future__ import annotations
 
@@ -173,11 +174,65 @@ def check_output_dir(path: str | None) -> str:
     return path
 
 
+def check_reward_executor(spec: Any) -> None:
+    """Reach the Ray cluster of a ``reward_executor: ray`` selection and start its reward actors (they
+    start and warm up while the data loads); nothing for local rewards.
+
+    An unreachable cluster, or one with no node for a reward actor, is a :class:`TrainerConfigError`
+    naming the address, raised in seconds (``connect_timeout``) and before any model loads.
+
+    >>> from verifiers_core.suite import SuiteSpec
+    >>> check_reward_executor(SuiteSpec.from_options("format"))
+    """
+    if not spec.executor.is_ray:
+        return
+    try:
+        from verifiers_core.ray_executor import RayClusterError, get_executor
+    except ImportError as exc:
+        raise TrainerConfigError(
+            f"--reward-executor ray needs Ray: pip install 'verifiers-core[ray]' ({exc})"
+        ) from None
+    try:
+        get_executor(spec, spec.executor).start()
+    except RayClusterError as exc:
+        raise TrainerConfigError(f"--reward-executor ray: {exc}") from None
+
+
+def wait_for_reward_actors(spec: Any) -> str | None:
+    """Wait until the reward actors started by :func:`check_reward_executor` are up (built, pools
+    warm); a line saying where the rewards run, or ``None`` for local rewards.
+
+    When none could start (a plugin missing on the nodes, a bad reward parameter there, no free
+    CPUs), that is a :class:`TrainerConfigError` with each actor's reason, before the model loads.
+
+    >>> from verifiers_core.suite import SuiteSpec
+    >>> wait_for_reward_actors(SuiteSpec.from_options("format")) is None
+    True
+    """
+    if not spec.executor.is_ray:
+        return None
+    from verifiers_core.ray_executor import get_executor
+
+    executor = get_executor(spec, spec.executor)
+    ready = executor.wait_ready()
+    actors = executor.status()
+    if not ready:
+        reasons = "; ".join(f"{a['actor']}: {a['reason'] or a['state']}" for a in actors) or "none placed"
+        raise TrainerConfigError(
+            f"--reward-executor ray: no reward actor could start on the Ray cluster at {executor.address} "
+            f"({reasons})"
+        )
+    nodes = len({a["node"] for a in actors if a["state"] == "ready"})
+    return f"rewards run on Ray at {executor.address}: {ready} reward actors ready on {nodes} nodes"
+
+
 __all__ = [
     "DEFAULT_OUTPUT_DIR",
     "check_batch",
     "check_model",
     "check_output_dir",
+    "check_reward_executor",
     "looks_local",
+    "wait_for_reward_actors",
     "world_size",
 ]

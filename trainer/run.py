@@ -4,6 +4,8 @@ Order of a run (every check before the first model load):
 
 1. parse the command line and ``--config`` YAML (TRL's parser);
 2. resolve the rewards through the registry (unknown names, bad parameters and weights fail here);
+   with ``--reward-executor ray``, reach the cluster and start the reward actors (an unreachable
+   cluster fails here; step 5 waits until they are up, and fails when none could start);
 3. set ``num_iterations`` from ``--mu``; check that ``--output_dir`` can be created and written;
 4. check the model path, load and map the dataset, check each reward finds its columns;
 5. build ``GRPOConfig`` (batch shape checked first) and refuse μ ≥ 2 where clipping would stay inert;
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifiers_core.errors import VerifiersCoreError
+from verifiers_core.executor import ExecutorChoice, build_executor
 from verifiers_core.interrupts import EXIT_INTERRUPTED
 from verifiers_core.selection import (
     ResolvedRewards,
@@ -30,14 +33,22 @@ from verifiers_core.selection import (
     apply_args,
     choices_from_config,
     make_choices,
+    on_executor,
     parse_reward_args,
     parse_weights,
     resolve,
 )
+from verifiers_core.suite import SuiteSpec
 
 from . import outputs, progress
 from .args import ParsedArgs, TrainerArguments, parse_args
-from .checks import check_batch, check_model, check_output_dir
+from .checks import (
+    check_batch,
+    check_model,
+    check_output_dir,
+    check_reward_executor,
+    wait_for_reward_actors,
+)
 from .clipping import ClipPlan, apply_mu, plan_clipping
 from .data import PreparedData, check_reward_columns, load_any, prepare
 from .errors import TrainerConfigError
@@ -55,6 +66,8 @@ class RunPlan:
     model_name: str
     builtin: Any = None  # trainer.builtin.BuiltinSetup when the demo defaults are used
     applied_defaults: dict[str, Any] = field(default_factory=dict)
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
+    executor_note: str | None = None
 
 
 @dataclass
@@ -133,8 +146,15 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
             f"{given} given without {missing}: give both, or neither to train the built-in demo model"
         )
 
-    rewards = resolve(reward_choices(args, grpo.get("reward_weights")))
+    choices = reward_choices(args, grpo.get("reward_weights"))
+    executor = build_executor(args.reward_executor, args.ray_address, args.ray_options or None)
+    rewards = resolve(choices)
     grpo["reward_weights"] = list(rewards.weights)
+    # The cluster is reached (and its reward actors started) before any model or dataset loads.
+    spec = SuiteSpec.from_choices(choices, executor)
+    check_reward_executor(spec)
+    # Async remote rewards: TRL gathers them concurrently, so the cluster scores them side by side.
+    rewards = on_executor(rewards, spec, asynchronous=True)
     apply_mu(grpo, args.mu, explicit)
     check_output_dir(grpo.get("output_dir"))  # before the demo model is built or any model loads
 
@@ -182,7 +202,8 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     except (ValueError, TypeError) as exc:
         raise TrainerConfigError(f"invalid training settings: {exc}") from exc
     clip = plan_clipping(config, explicit)
-    return RunPlan(parsed, rewards, config, clip, data, model_name, setup, applied)
+    executor_note = wait_for_reward_actors(spec)  # started above; up by now, or a clear error
+    return RunPlan(parsed, rewards, config, clip, data, model_name, setup, applied, executor, executor_note)
 
 
 def _versions() -> dict[str, Any]:
@@ -204,6 +225,7 @@ def run_description(plan: RunPlan) -> dict[str, Any]:
         "command": [sys.executable, "-m", "trainer", *plan.parsed.argv]
         + (["--config", plan.parsed.config_path] if plan.parsed.config_path else []),
         "rewards": plan.rewards.describe(),
+        "reward_executor": plan.executor.describe(),
         "mu": plan.config.num_iterations,
         "clipping": plan.clip.to_dict(),
         "model": plan.model_name,
@@ -350,6 +372,8 @@ def run(argv: list[str] | None = None) -> RunResult:
             f"rewards: {', '.join(f'{n} (weight {w:g})' for n, w in zip(plan.rewards.names, plan.rewards.weights))}"
         )
         print(f"mu = {plan.clip.num_iterations}: {plan.clip.note}")
+        if plan.executor_note:
+            print(plan.executor_note)
     return execute(plan)
 
 

@@ -303,8 +303,18 @@ def select_rewards(
     weights: str | Sequence[Any] | None = None,
     reward_args: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
     registry: Registry | None = None,
+    *,
+    executor: str | None = None,
+    ray_address: str | None = None,
+    ray_options: Mapping[str, Any] | Iterable[str] | None = None,
+    asynchronous: bool = False,
 ) -> ResolvedRewards:
     """Resolve a command-line style selection in one call.
+
+    ``executor="ray"`` (with ``ray_address`` and ``ray_options``, see
+    :mod:`verifiers_core.executor`) gives remote rewards that score on a Ray cluster's reward actors
+    (the ``ray`` extra); ``asynchronous=True`` gives their ``async`` form, which TRL gathers
+    concurrently. On Ray the rewards come from the plugins installed on every node, not ``registry``.
 
     >>> from verifiers_core.testing import isolated_registry
     >>> from verifiers_core.testing.examples import ExamplePlugin
@@ -314,7 +324,35 @@ def select_rewards(
     >>> chosen.names, chosen.weights, [r.required_columns for r in chosen.rewards]
     (['exact_answer', 'exact_answer'], [1.0, 0.2], [('gold',), ('gold',)])
     """
-    return resolve(make_choices(names, weights, reward_args), registry)
+    from .executor import build_executor
+
+    choices = make_choices(names, weights, reward_args)
+    chosen = build_executor(executor, ray_address, ray_options)
+    resolved = resolve(choices, registry)
+    if not chosen.is_ray:
+        return resolved
+    from .suite import SuiteSpec
+
+    return on_executor(resolved, SuiteSpec.from_choices(choices, chosen), asynchronous=asynchronous)
+
+
+def on_executor(resolved: ResolvedRewards, spec: Any, *, asynchronous: bool = False) -> ResolvedRewards:
+    """The rewards of ``resolved`` (built from ``spec``) on ``spec``'s executor: unchanged for
+    ``local``, remote rewards for ``ray`` (which needs the ``ray`` extra; the cluster is reached and
+    the reward actors started here).
+
+    >>> from verifiers_core.suite import SuiteSpec
+    >>> on_executor(ResolvedRewards([], []), SuiteSpec.from_options("format")).rewards
+    []
+    """
+    if not spec.executor.is_ray:
+        return resolved
+    from .ray_executor import wrap_rewards  # imports Ray: only here
+
+    rewards = wrap_rewards(resolved.rewards, spec, spec.executor, asynchronous=asynchronous)
+    if rewards:  # reach the cluster now: an unreachable one is an error here, not at the first call
+        rewards[0].executor.start()
+    return ResolvedRewards(rewards, list(resolved.weights))  # type: ignore[arg-type]
 
 
 __all__ = [
@@ -324,6 +362,7 @@ __all__ = [
     "build_choices",
     "choices_from_config",
     "make_choices",
+    "on_executor",
     "parse_reward_args",
     "parse_weights",
     "resolve",

@@ -28,6 +28,11 @@ The per-process cache is thread-safe and survives ``fork``: a forked child (a pr
 the trainer) forgets the parent's suites, whose worker processes are not its own, and builds its
 own on first use.
 
+The spec also says where the rewards run (:mod:`verifiers_core.executor`): in this process, or on
+a Ray cluster (``executor="ray"``; ``VERIFIERS_CORE_REWARD_EXECUTOR``, ``VERIFIERS_CORE_RAY_ADDRESS``,
+``VERIFIERS_CORE_RAY_OPTIONS``), in which case :meth:`SuiteSpec.build` gives remote rewards that score
+through the same path on the reward actors.
+
 >>> from verifiers_core.testing import isolated_registry
 >>> from verifiers_core.testing.examples import ExamplePlugin
 >>> with isolated_registry() as registry:
@@ -53,11 +58,12 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import MissingColumnError, RewardContractError, RewardSelectionError, VerifiersCoreError
+from .executor import LOCAL, ExecutorChoice, build_executor
 from .reward import TRAINER_KEYWORDS, Reward, Scored, check_values
 from .selection import ResolvedRewards, RewardChoice, build_choices, resolve
 
@@ -71,6 +77,9 @@ ENV_REWARDS = "VERIFIERS_CORE_REWARDS"
 ENV_WEIGHTS = "VERIFIERS_CORE_REWARD_WEIGHTS"
 ENV_ARGS = "VERIFIERS_CORE_REWARD_ARGS"
 ENV_CONFIG = "VERIFIERS_CORE_CONFIG"
+ENV_EXECUTOR = "VERIFIERS_CORE_REWARD_EXECUTOR"
+ENV_RAY_ADDRESS = "VERIFIERS_CORE_RAY_ADDRESS"
+ENV_RAY_OPTIONS = "VERIFIERS_CORE_RAY_OPTIONS"
 
 
 @dataclass(frozen=True)
@@ -84,12 +93,19 @@ class SuiteSpec:
     """
 
     choices: tuple[tuple[str, float, str], ...]  # (name, weight, args as sorted JSON)
+    #: Where the rewards run: this process (the default) or a Ray cluster.
+    executor: ExecutorChoice = LOCAL
 
     @classmethod
-    def from_choices(cls, choices: Sequence[RewardChoice]) -> SuiteSpec:
+    def from_choices(
+        cls, choices: Sequence[RewardChoice], executor: ExecutorChoice | None = None
+    ) -> SuiteSpec:
         """Freeze a list of :class:`~verifiers_core.selection.RewardChoice`."""
         return cls(
-            tuple((c.name, float(c.weight), json.dumps(c.args, sort_keys=True, default=str)) for c in choices)
+            tuple(
+                (c.name, float(c.weight), json.dumps(c.args, sort_keys=True, default=str)) for c in choices
+            ),
+            executor or LOCAL,
         )
 
     @classmethod
@@ -99,14 +115,33 @@ class SuiteSpec:
         reward_weights: str | Sequence[Any] | None = None,
         reward_args: Any = (),
         config: Any = None,
+        *,
+        executor: str | None = None,
+        ray_address: str | None = None,
+        ray_options: Any = None,
     ) -> SuiteSpec:
         """The selection from the command-line forms (and/or a config: a path, a YAML string or a
-        mapping with ``rewards:``), by the one rule of :func:`~verifiers_core.selection.build_choices`.
+        mapping with ``rewards:`` and optionally ``reward_executor``, ``ray_address``,
+        ``ray_options``), by the one rule of :func:`~verifiers_core.selection.build_choices`.
+
+        >>> SuiteSpec.from_options("accuracy", executor="ray", ray_address="10.0.0.1:6379").executor.kind
+        'ray'
         """
         if isinstance(reward_args, str):
             reward_args = shlex.split(reward_args)
+        config = _read_config(config)
+        if isinstance(config, str):
+            import yaml
+
+            try:
+                config = yaml.safe_load(config)
+            except yaml.YAMLError as exc:
+                raise RewardSelectionError(f"reward config is not valid YAML: {exc}") from None
+        # A config may hold only where to run (reward_executor: ray) while --rewards names the rewards.
+        selection = None if isinstance(config, Mapping) and "rewards" not in config else config
         return cls.from_choices(
-            build_choices(rewards, reward_weights, reward_args or (), _read_config(config))
+            build_choices(rewards, reward_weights, reward_args or (), selection),
+            build_executor(executor, ray_address, ray_options, config),
         )
 
     @classmethod
@@ -149,7 +184,18 @@ class SuiteSpec:
         args = options.get("reward_args")
         if args is None:
             args = "" if selected_here else env.get(ENV_ARGS, "")
-        return cls.from_options(rewards, weights, args, config)
+        executor = options.get("executor")
+        if executor is None:
+            executor = env.get(ENV_EXECUTOR) or None
+        address = options.get("ray_address")
+        if address is None:
+            address = env.get(ENV_RAY_ADDRESS) or None
+        ray_options = options.get("ray_options")
+        if ray_options is None:
+            ray_options = env.get(ENV_RAY_OPTIONS) or None
+        return cls.from_options(
+            rewards, weights, args, config, executor=executor, ray_address=address, ray_options=ray_options
+        )
 
     @property
     def names(self) -> list[str]:
@@ -163,9 +209,23 @@ class SuiteSpec:
         """Back to mutable choices."""
         return [RewardChoice(name, weight, json.loads(args)) for name, weight, args in self.choices]
 
+    def local(self) -> SuiteSpec:
+        """The same selection, run in this process (what a reward actor builds).
+
+        >>> SuiteSpec.from_options("format", executor="ray").local().executor.kind
+        'local'
+        """
+        return self if self.executor == LOCAL else replace(self, executor=LOCAL)
+
     def build(self, registry: Any = None) -> RewardSuite:
-        """Build the suite (each call builds anew; :func:`get_suite` caches per process)."""
-        return RewardSuite(resolve(self.to_choices(), registry), spec=self)
+        """Build the suite (each call builds anew; :func:`get_suite` caches per process). With the
+        Ray executor its rewards are remote ones (:class:`~verifiers_core.ray_executor.RayReward`)."""
+        resolved = resolve(self.to_choices(), registry)
+        if self.executor.is_ray:
+            from .selection import on_executor
+
+            resolved = on_executor(resolved, self)
+        return RewardSuite(resolved, spec=self)
 
 
 def _read_config(config: Any) -> Any:
@@ -689,6 +749,9 @@ def output_keys(rewards: Sequence[Any]) -> list[str]:
 __all__ = [
     "ENV_ARGS",
     "ENV_CONFIG",
+    "ENV_EXECUTOR",
+    "ENV_RAY_ADDRESS",
+    "ENV_RAY_OPTIONS",
     "ENV_REWARDS",
     "ENV_WEIGHTS",
     "RewardOutcome",
