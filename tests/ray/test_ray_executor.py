@@ -94,10 +94,11 @@ def _without_ray_counts(counts) -> dict:
     return {k: float(v) for k, v in counts.items() if not k.startswith("ray_") and v}
 
 
-def test_remote_rewards_keep_the_reward_contract_shape(remote):
+def test_remote_rewards_keep_the_reward_contract_shape(remote, local):
     accuracy, code = remote.rewards
     assert isinstance(accuracy, RayReward) and (accuracy.__name__, code.__name__) == ("accuracy", "code")
-    assert code.required_columns == ("verification_info",)
+    assert accuracy.required_columns == ("solution",)
+    assert code.required_columns == local.rewards[1].required_columns  # () with tests_column=auto
     assert {s["node"] for s in accuracy.executor.status()} == {n["NodeID"] for n in ray.nodes()}
 
 

@@ -6,7 +6,7 @@ client and any HTTP client (needs the ``serve`` extra: ``pip install 'verifiers-
 >>> add_parser(sub)
 >>> args = sub.choices["serve"].parse_args(["--rewards", "accuracy", "--port", "9000"])
 >>> args.host, args.port, args.label_column
-('127.0.0.1', 9000, 'solution')
+('127.0.0.1', 9000, 'auto')
 """
 
 from __future__ import annotations

@@ -129,6 +129,16 @@ class CodeReward(_SandboxUser):
         self.float_tolerance = float_tolerance
         self.required_columns = () if tests_column == AUTO else (tests_column,)
 
+    @property
+    def gold_column(self) -> str:
+        """Where a trainer's single ground-truth value goes (veRL's ``ground_truth``, OpenRLHF's
+        label): the tests column, or ``verification_info`` (open-r1's layout) with ``auto``.
+
+        >>> CodeReward().gold_column, CodeReward(tests_column="test_list").gold_column
+        ('verification_info', 'test_list')
+        """
+        return "verification_info" if self.tests_column == AUTO else self.tests_column
+
     def layout(self, columns: Mapping[str, Any] | Any) -> Layout:
         """Where this batch keeps its tests: the parameters' choice, or the one known layout
         present (an error naming ``tests_column`` when there are several or none).
