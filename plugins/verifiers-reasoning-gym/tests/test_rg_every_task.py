@@ -12,12 +12,12 @@ import json
 
 import pytest
 from rg_answers import TEST_CONFIG, own_answer
-
-import verifiers_core
-from verifiers_core.testing import check_reward_contract
 from verifiers_reasoning_gym.reward import ReasoningGymReward
 from verifiers_reasoning_gym.scoring import EXACT_TASKS, default_scorer_tasks
 from verifiers_reasoning_gym.tasks import task_names
+
+import verifiers_core
+from verifiers_core.testing import check_reward_contract
 
 TASKS = task_names()
 ROWS_PER_TASK = 2

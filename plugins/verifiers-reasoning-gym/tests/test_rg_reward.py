@@ -10,11 +10,11 @@ import sys
 import time
 
 import pytest
-
-import verifiers_core
 from verifiers_reasoning_gym.extract import extract_answer
 from verifiers_reasoning_gym.pool import get_pool
 from verifiers_reasoning_gym.reward import ReasoningGymReward
+
+import verifiers_core
 
 
 def _row(task, **config):
