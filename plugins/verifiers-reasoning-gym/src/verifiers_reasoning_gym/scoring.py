@@ -25,6 +25,7 @@ import math
 import operator
 import re
 import sys
+import types
 from functools import lru_cache
 from typing import Any
 
@@ -248,32 +249,57 @@ def check_expression(text: Any, allowed: frozenset[str] = SAFE_SYMPY_NAMES) -> N
             raise ValueError(f"the name {name!r} is not allowed in an expression")
 
 
-def _guarded_parse_expr(original: Any) -> Any:
-    def parse_expr(s: Any, local_dict: Any = None, *args: Any, **kwargs: Any) -> Any:
-        allowed = SAFE_SYMPY_NAMES | frozenset(local_dict or ())
-        check_expression(s, allowed)
-        return original(s, local_dict, *args, **kwargs)
+def _guarded(original: Any, *, text_arg: bool = True) -> Any:
+    """``original`` (``parse_expr`` or ``sympify``) that checks a text argument first."""
 
-    parse_expr.__wrapped__ = original  # type: ignore[attr-defined]
-    return parse_expr
+    def guarded(s: Any, *args: Any, **kwargs: Any) -> Any:
+        local_dict = kwargs.get("local_dict", args[0] if args and isinstance(args[0], dict) else None)
+        check_expression(s, SAFE_SYMPY_NAMES | frozenset(local_dict or ()))
+        return original(s, *args, **kwargs)
+
+    guarded.__wrapped__ = original  # type: ignore[attr-defined]
+    return guarded
+
+
+class _GuardedSympy(types.ModuleType):
+    """What a reasoning-gym module sees as ``sympy``: the real module, except that ``parse_expr``
+    and ``sympify`` check text first. sympy's own internals keep the originals."""
+
+    def __init__(self, real: types.ModuleType, replacements: dict[str, Any]) -> None:
+        super().__init__(real.__name__)
+        self._real = real
+        for name, value in replacements.items():
+            setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
 
 
 def install_guards() -> None:
-    """In this process (a scoring worker): every reasoning-gym module's ``eval`` becomes
-    :func:`safe_eval`, its ``exec`` is refused, and sympy's ``parse_expr`` (also reached through
-    ``sympify``) checks its text with :func:`check_expression` first."""
+    """In this process (a scoring worker), inside reasoning-gym's modules only: ``eval`` becomes
+    :func:`safe_eval`, ``exec`` is refused, and sympy's ``parse_expr`` and ``sympify`` (whether a
+    module imported them by name or calls them as ``sympy.parse_expr``) check their text with
+    :func:`check_expression` first."""
     import sympy
     import sympy.parsing.sympy_parser as sympy_parser
 
     task_classes()  # imports every task module
-    original = getattr(sympy_parser.parse_expr, "__wrapped__", sympy_parser.parse_expr)
-    guarded = _guarded_parse_expr(original)
-    sympy_parser.parse_expr = guarded
-    sympy.parse_expr = guarded
+    replacements = {
+        "parse_expr": _guarded(sympy_parser.parse_expr),
+        "sympify": _guarded(sympy.sympify),
+    }
+    originals = {
+        id(sympy_parser.parse_expr): replacements["parse_expr"],
+        id(sympy.sympify): replacements["sympify"],
+    }
+    proxy = _GuardedSympy(sympy, replacements)
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "reasoning_gym" or name.startswith("reasoning_gym.")):
             continue
         module.eval = safe_eval  # type: ignore[attr-defined]
         module.exec = refuse_exec  # type: ignore[attr-defined]
-        if getattr(module, "parse_expr", None) is original:
-            module.parse_expr = guarded  # type: ignore[attr-defined]
+        for attr, value in list(vars(module).items()):
+            if value is sympy:
+                setattr(module, attr, proxy)
+            elif id(value) in originals:
+                setattr(module, attr, originals[id(value)])

@@ -345,10 +345,21 @@ def make_row(task: str, item: dict[str, Any], source_config: dict[str, Any]) -> 
 
 
 def _jsonable_or_fail(value: Any) -> Any:
+    """What JSON cannot hold, as JSON: dates as ISO text, sets as sorted lists, numpy values as Python
+    ones, exact numbers (``Fraction``, ``Decimal``) as their text (``"2/3"``)."""
+    import decimal
+    import fractions
+
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, (set, frozenset)):
-        return sorted(value)
+        return sorted(value, key=repr)
+    if isinstance(value, (fractions.Fraction, decimal.Decimal)):
+        return str(value)
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+        return value.tolist()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     raise TypeError(f"{type(value).__name__} {value!r:.60}")
 
 
