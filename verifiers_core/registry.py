@@ -264,6 +264,7 @@ class Registry:
                 self.pm.register(plugin, name=name)
             except Exception as exc:
                 return self._fail(name, distribution, version, f"registration failed: {_reason(exc)}")
+            hook = "hook check"  # pluggy names an unknown hook (a typo such as register_reward)
             try:
                 self.pm.check_pending()
                 hook = "register_rewards"

@@ -2,7 +2,7 @@
 
 The CPU demo's training and held-out data come from here (:func:`trainer.builtin.data.make_splits`),
 and the trainer registers the same generator as the dataset ``arithmetic``
-(:mod:`trainer.builtin.plugin`), so ``python -m verifiers_core dataset arithmetic`` and
+(:mod:`trainer.arithmetic_plugin`), so ``python -m verifiers_core dataset arithmetic`` and
 ``python -m trainer --dataset arithmetic`` give the demo's rows for the same seed.
 """
 

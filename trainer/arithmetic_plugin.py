@@ -3,13 +3,14 @@
 Entry point (the root ``pyproject.toml``)::
 
     [project.entry-points.verifiers_core]
-    builtin = "trainer.builtin.plugin"
+    builtin = "trainer.arithmetic_plugin"
 
-This module imports only the core: the generator is given as a ``"module:attribute"`` string.
+This module imports only the core (it lives outside ``trainer.builtin``, whose package imports
+torch): the generator is given as a ``"module:attribute"`` string, imported when rows are made.
 
 >>> import verifiers_core
 >>> from verifiers_core.testing import isolated_registry
->>> from trainer.builtin import plugin
+>>> from trainer import arithmetic_plugin as plugin
 >>> with isolated_registry() as registry:
 ...     _ = registry.register_plugin(plugin, name="builtin")
 ...     rows = verifiers_core.get_dataset("arithmetic", size=2, seed=0).rows
