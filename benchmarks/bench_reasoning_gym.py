@@ -64,9 +64,7 @@ def main() -> int:
 
     # Baseline: in-process scorers and the in-memory dataset, as the index-lookup glue does.
     names = TASKS.split(",")
-    datasets = {}
-    for j, name in enumerate(names):
-        datasets[name] = reasoning_gym.create_dataset(name, size=args.prompts, seed=0)
+    datasets = {name: reasoning_gym.create_dataset(name, size=args.prompts, seed=0) for name in names}
     entries = [
         datasets[json.loads(r["metadata"])["source_dataset"]][json.loads(r["metadata"])["source_index"]]
         for r in rows
