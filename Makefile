@@ -58,6 +58,7 @@ bench: install
 	$(PY) benchmarks/bench_list.py
 	$(PY) benchmarks/bench_math.py
 	$(PY) benchmarks/bench_code.py
+	$(PY) benchmarks/bench_reasoning_gym.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     fits = ", ".join(generated.rewards) or "none declared"
     print(
         f"wrote {len(rows)} rows of {generated.spec} ({args.layout} layout) to {args.output}; "
-        f"parameters {generated.params}; fitting rewards: {fits}",
+        f"parameters {({k: v for k, v in generated.params.items() if v is not None})}; fitting rewards: {fits}",
         file=sys.stderr,
     )
     return 0

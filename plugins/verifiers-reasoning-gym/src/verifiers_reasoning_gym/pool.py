@@ -222,7 +222,14 @@ _OWNER = os.getpid()
 
 
 def get_pool(size: int, memory_mb: int) -> ScorerPool:
-    """The shared pool for these settings in this process (``size`` 0: :func:`default_size`)."""
+    """The shared pool for these settings in this process (``size`` 0: :func:`default_size`).
+
+    >>> pool = get_pool(1, 2048)
+    >>> request = {"task": "chain_sum", "answer": "12", "gold": "12", "metadata": {"source_dataset": "chain_sum"},
+    ...            "credit": "binary"}
+    >>> [(r.status, r.value) for r in pool.run([request, {**request, "answer": "13"}], timeout=10.0)]
+    [('ok', 1.0), ('ok', 0.0)]
+    """
     global _OWNER
     with _POOLS_LOCK:
         if os.getpid() != _OWNER:  # a forked child must not reuse its parent's pipes
