@@ -93,9 +93,10 @@ def run(args: argparse.Namespace) -> int:
     rows = convert(generated, system_prompt=args.system_prompt)
     write_rows(rows, args.output)
     fits = ", ".join(generated.rewards) or "none declared"
+    given = {k: v for k, v in generated.params.items() if v is not None}
     print(
         f"wrote {len(rows)} rows of {generated.spec} ({args.layout} layout) to {args.output}; "
-        f"parameters {({k: v for k, v in generated.params.items() if v is not None})}; fitting rewards: {fits}",
+        f"parameters {given}; fitting rewards: {fits}",
         file=sys.stderr,
     )
     return 0
