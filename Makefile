@@ -66,6 +66,7 @@ bench: install
 	$(PY) benchmarks/bench_serve.py
 	$(PY) benchmarks/bench_code_agreement.py
 	$(PY) benchmarks/bench_ray.py
+	$(PY) benchmarks/bench_reasoning_gym.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -94,8 +94,19 @@ class TrainerArguments:
     dataset: str | None = field(
         default=None,
         metadata={
-            "help": "Training data: a hub id (openai/gsm8k) or a local file or folder (JSON, JSONL, Parquet, "
-            "Arrow, or a save_to_disk folder)."
+            "help": "Training data: a registered dataset generated at run time (arithmetic, "
+            "reasoning-gym:countdown,basic_arithmetic; `python -m verifiers_core list` shows them), a local "
+            "file or folder (JSON, JSONL, Parquet, Arrow, or a save_to_disk folder), or a hub id "
+            "(openai/gsm8k). A registered name wins over a bare hub id; a local path of the same name is an "
+            "error (write ./NAME). In YAML also dataset: {name: NAME, args: {size: 1000}}."
+        },
+    )
+    dataset_arg: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "A parameter of a registered dataset as KEY=VALUE (read as a YAML scalar); repeatable, "
+            "e.g. --dataset-arg size=2000 --dataset-arg seed=1.",
+            "action": "extend",
         },
     )
     dataset_config: str | None = field(
@@ -339,14 +350,12 @@ def parse_args(argv: list[str] | None = None) -> ParsedArgs:
     model = {f.name: values[f.name] for f in dataclasses.fields(ModelConfig) if f.init and f.name in values}
     explicit = explicit_keys(parser, argv, config)
     trainer_args = TrainerArguments(**ours)
-    if trainer_args.reward_arg is None:
-        trainer_args.reward_arg = []
-    elif isinstance(trainer_args.reward_arg, str):
-        trainer_args.reward_arg = [trainer_args.reward_arg]
-    if trainer_args.ray_options is None:
-        trainer_args.ray_options = []
-    elif isinstance(trainer_args.ray_options, str):
-        trainer_args.ray_options = [trainer_args.ray_options]
+    for name in ("reward_arg", "dataset_arg", "ray_options"):
+        value = getattr(trainer_args, name)
+        if value is None:
+            setattr(trainer_args, name, [])
+        elif isinstance(value, str):
+            setattr(trainer_args, name, [value])
     model_args = _merge_model_name(trainer_args, model)
     return ParsedArgs(
         trainer=trainer_args,

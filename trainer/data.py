@@ -170,16 +170,21 @@ class PreparedData:
     preset: str
     prompt_column: str
     system_prompt: str
+    #: For a registered dataset: what generated it (:meth:`verifiers_core.GeneratedDataset.describe`).
+    generated: dict[str, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
         """JSON form for ``run.json`` (without the data)."""
-        return {
+        out = {
             "preset": self.preset,
             "prompt_column": self.prompt_column,
             "system_prompt": self.system_prompt,
             "rows": len(self.dataset),
             "columns": list(self.dataset.column_names),
         }
+        if self.generated is not None:
+            out["generated"] = self.generated
+        return out
 
 
 def prepare(

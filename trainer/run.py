@@ -52,6 +52,7 @@ from .checks import (
 from .clipping import ClipPlan, apply_mu, plan_clipping
 from .data import PreparedData, check_reward_columns, load_any, prepare
 from .errors import TrainerConfigError
+from .sources import REGISTERED, dataset_choice, dataset_kind, generate_rows, rows_to_dataset
 
 
 @dataclass
@@ -139,6 +140,8 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     args = parsed.trainer
     grpo = dict(parsed.grpo)
     explicit = parsed.explicit
+    if args.dataset is None and args.dataset_arg:
+        raise TrainerConfigError("--dataset-arg given without --dataset")
     use_builtin = not args.model and not args.dataset
     if not use_builtin and not (args.model and args.dataset):
         given, missing = ("--model", "--dataset") if args.model else ("--dataset", "--model")
@@ -174,17 +177,7 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     else:
         check_model(args.model)
         model_name = args.model
-        raw = load_any(args.dataset, args.dataset_config, args.dataset_split)
-        dataset_name = f"dataset {args.dataset!r}"
-        data = prepare(
-            raw,
-            preset=args.preset,
-            prompt_column=args.prompt_column,
-            system_prompt=args.system_prompt,
-            prompt_format=args.prompt_format,
-            max_samples=args.max_samples,
-            name=dataset_name,
-        )
+        data, dataset_name = _load_data(args, explicit)
     check_reward_columns(rewards.rewards, data.dataset.column_names, dataset_name)
     applied.update(_cpu_defaults(grpo, explicit | set(applied)))
 
@@ -204,6 +197,51 @@ def plan_run(parsed: ParsedArgs) -> RunPlan:
     clip = plan_clipping(config, explicit)
     executor_note = wait_for_reward_actors(spec)  # started above; up by now, or a clear error
     return RunPlan(parsed, rewards, config, clip, data, model_name, setup, applied, executor, executor_note)
+
+
+def _load_data(args: TrainerArguments, explicit: set[str]) -> tuple[PreparedData, str]:
+    """Load or generate ``--dataset`` by the rule of :mod:`trainer.sources`, then map it to prompts."""
+    choice = dataset_choice(args.dataset, args.dataset_arg)
+    assert choice is not None
+    generated = None
+    if dataset_kind(choice.name) == REGISTERED:
+        if args.dataset_config is not None:
+            raise TrainerConfigError(
+                f"--dataset_config applies to hub datasets; {choice.name!r} is a registered dataset: pass its "
+                "parameters with --dataset-arg KEY=VALUE"
+            )
+        if args.preset not in ("auto", "none"):
+            raise TrainerConfigError(
+                f"--preset {args.preset} does not apply to the registered dataset {choice.name!r}: its rows "
+                "already hold a prompt and the columns its rewards read"
+            )
+        split = args.dataset_split if "dataset_split" in explicit else None
+        made = generate_rows(choice, split)
+        raw, generated, preset, name = (
+            rows_to_dataset(made.rows),
+            made.describe(),
+            "none",
+            f"dataset {choice.name!r}",
+        )
+    else:
+        if choice.args:
+            raise TrainerConfigError(
+                f"--dataset-arg applies to registered datasets; {choice.name!r} is a "
+                "local or hub dataset (use --dataset_config and --dataset_split for hub datasets)"
+            )
+        raw = load_any(choice.name, args.dataset_config, args.dataset_split)
+        preset, name = args.preset, f"dataset {choice.name!r}"
+    data = prepare(
+        raw,
+        preset=preset,
+        prompt_column=args.prompt_column,
+        system_prompt=args.system_prompt,
+        prompt_format=args.prompt_format,
+        max_samples=args.max_samples,
+        name=name,
+    )
+    data.generated = generated
+    return data, name
 
 
 def _versions() -> dict[str, Any]:

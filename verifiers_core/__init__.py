@@ -16,14 +16,18 @@ Rewards come from installed plugins; here, an example plugin in an isolated regi
 
 from __future__ import annotations
 
+from .dataset_registry import DatasetInfo, GeneratedDataset
 from .errors import (
     AmbiguousRewardError,
+    DatasetError,
+    DatasetParamError,
     DuplicateRewardError,
     MissingColumnError,
     PluginError,
     RewardContractError,
     RewardParamError,
     RewardSelectionError,
+    UnknownDatasetError,
     UnknownRewardError,
     VerifiersCoreError,
 )
@@ -34,8 +38,10 @@ from .registry import (
     Registry,
     RewardInfo,
     RewardSpec,
+    get_dataset,
     get_registry,
     get_reward,
+    list_datasets,
     list_rewards,
     set_registry,
 )
@@ -46,6 +52,13 @@ from .text import completion_text, final_answer, message_text
 __all__ = [
     "COMMON_PARAMS",
     "MAX_COMPLETION_CHARS_PARAM",
+    "DatasetError",
+    "DatasetInfo",
+    "DatasetParamError",
+    "GeneratedDataset",
+    "UnknownDatasetError",
+    "get_dataset",
+    "list_datasets",
     "THINK_OPENED",
     "message_text",
     "AmbiguousRewardError",

@@ -54,3 +54,18 @@ class RewardContractError(VerifiersCoreError, TypeError):
 
 class PluginError(VerifiersCoreError):
     """A plugin failed to import or to register its rewards (raised only in strict mode)."""
+
+
+class UnknownDatasetError(VerifiersCoreError, KeyError):
+    """A dataset name matches no registered dataset generator."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DatasetParamError(VerifiersCoreError, ValueError):
+    """A dataset parameter (or argument) is unknown or has a value the generator does not accept."""
+
+
+class DatasetError(VerifiersCoreError):
+    """A dataset generator failed, or produced rows that break the row contract."""

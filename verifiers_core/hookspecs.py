@@ -16,6 +16,10 @@ The module implements one or more of the hooks below, marked with :data:`hookimp
 
 The entry-point name (``myplugin`` above) is the plugin's name: its rewards answer to
 ``myplugin/shout`` as well as to the bare ``shout``.
+
+A plugin may also ship the data its rewards need, as named dataset generators
+(:func:`register_datasets`): ``python -m verifiers_core dataset NAME`` writes their rows and
+``python -m trainer --dataset NAME`` generates them at run time.
 """
 
 from __future__ import annotations
@@ -54,4 +58,37 @@ def register_rewards(register) -> None:  # type: ignore[no-untyped-def]
     Keep the module that implements this hook light: import heavy dependencies (sympy, torch, ...)
     inside the factory, or give the factory as a ``"module:attribute"`` string, so that listing
     rewards stays fast.
+    """
+
+
+@hookspec
+def register_datasets(register) -> None:  # type: ignore[no-untyped-def]
+    """Register the dataset generators this plugin provides.
+
+    Call ``register`` once for each generator::
+
+        register(
+            name,                       # str: letters, digits, "_" and "-" (no "/", ".", ":")
+            factory,                    # callable(**params) -> rows, or "module:attribute"
+            description="...",          # one line shown by `python -m verifiers_core list`
+            params=[Param("size", int, 1000, min=1), Param("seed", int, 0), ...],
+            rewards=["accuracy", "format"],  # the reward names whose columns the rows carry
+            gold_column="solution",     # the column veRL's layout puts in reward_model.ground_truth
+            argument=None,              # or a help text: the dataset is then NAME:ARGUMENT
+            params_for=None,            # with an argument: callable(argument) -> more Params
+        )
+
+    ``factory`` returns an iterable of rows: dicts with a ``prompt`` (a non-empty text or a list of
+    ``{"role", "content"}`` messages) and the columns the fitting rewards read, as TRL's
+    ``GRPOTrainer`` takes them. A row may carry ``data_source`` (where it comes from; veRL's layout
+    uses it). Rows must be plain JSON data: they are written to JSONL and Parquet files and travel
+    to other processes and machines, so a reward must be able to score a row from its columns alone.
+
+    With ``argument`` (e.g. ``"TASK[,TASK...]"``) the dataset is selected as ``NAME:ARGUMENT`` and
+    the factory is called as ``factory(argument, **params)``; ``params_for(argument)`` may add the
+    parameters that depend on it (a task's own configuration). Raise
+    :class:`verifiers_core.errors.DatasetParamError` for an argument or value you cannot use.
+
+    Generation is deterministic for a given seed; the same rules as for rewards apply to keeping
+    the module light (give heavy factories as ``"module:attribute"`` strings).
     """

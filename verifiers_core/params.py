@@ -145,10 +145,18 @@ def _read_scalar(text: str) -> Any:
         return text
 
 
-def bind_params(reward: str, params: Sequence[Param], given: Mapping[str, Any]) -> dict[str, Any]:
+def bind_params(
+    reward: str,
+    params: Sequence[Param],
+    given: Mapping[str, Any],
+    *,
+    kind: str = "reward",
+    error: type[Exception] = RewardParamError,
+) -> dict[str, Any]:
     """Validate ``given`` against ``params`` and fill in defaults.
 
-    Errors name the reward, the parameter and what it accepts.
+    Errors name the reward (or, with ``kind="dataset"``, the dataset), the parameter and what it
+    accepts, as ``error``.
 
     >>> bind_params("overlong", [Param("max_length", int, 512, min=1)], {"max_length": "256"})
     {'max_length': 256}
@@ -166,7 +174,7 @@ def bind_params(reward: str, params: Sequence[Param], given: Mapping[str, Any]) 
         close = difflib.get_close_matches(key, list(by_name), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         known = ", ".join(by_name) or "none"
-        raise RewardParamError(f"reward {reward!r} has no parameter {key!r}{hint}; its parameters: {known}")
+        raise error(f"{kind} {reward!r} has no parameter {key!r}{hint}; its parameters: {known}")
     bound: dict[str, Any] = {}
     for p in params:
         if p.name not in given:
@@ -175,9 +183,7 @@ def bind_params(reward: str, params: Sequence[Param], given: Mapping[str, Any]) 
         try:
             bound[p.name] = p.coerce(given[p.name])
         except ValueError as exc:
-            raise RewardParamError(
-                f"reward {reward!r}, parameter {p.name!r}: {exc} (accepts {p.accepts})"
-            ) from None
+            raise error(f"{kind} {reward!r}, parameter {p.name!r}: {exc} (accepts {p.accepts})") from None
     return bound
 
 

@@ -23,8 +23,11 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .dataset_registry import DatasetInfo, DatasetTable, GeneratedDataset, make_entry
+from .dataset_registry import generate as _generate_dataset
 from .errors import (
     AmbiguousRewardError,
+    DatasetError,
     DuplicateRewardError,
     PluginError,
     UnknownRewardError,
@@ -126,6 +129,7 @@ class RewardInfo:
             "params": [p.to_dict() for p in self.params],
             "status": self.status,
             "error": self.error,
+            "kind": "reward" if self.name else "plugin",
         }
 
 
@@ -171,6 +175,7 @@ class Registry:
         self.plugins: dict[str, PluginInfo] = {}
         self._by_qualified: dict[str, RewardEntry] = {}
         self._conflicts: dict[str, list[RewardEntry]] = {}
+        self._datasets = DatasetTable()
         self._load_entry_points = load_entry_points
         self._loaded = False
         self._lock = threading.RLock()
@@ -222,12 +227,28 @@ class Registry:
     ) -> PluginInfo:
         """Register a plugin object (a module, class or instance with hook implementations).
 
-        Its ``register_rewards`` hook runs at once; if it raises, none of its rewards are kept and
-        the plugin is recorded as failed.
+        Its ``register_rewards`` and ``register_datasets`` hooks run at once; if either raises, none
+        of its rewards or datasets are kept and the plugin is recorded as failed.
         """
         with self._lock:
             self._loaded = self._loaded or not self._load_entry_points
             pending: list[RewardEntry] = []
+            pending_datasets: list[Any] = []
+
+            def register_dataset(
+                dataset_name: str, factory: Callable[..., Any] | str, *args: Any, **kw: Any
+            ) -> None:
+                pending_datasets.append(
+                    make_entry(
+                        dataset_name,
+                        factory,
+                        *args,
+                        plugin=name,
+                        distribution=distribution,
+                        version=version,
+                        **kw,
+                    )
+                )
 
             def register(
                 reward_name: str,
@@ -243,18 +264,30 @@ class Registry:
                 self.pm.register(plugin, name=name)
             except Exception as exc:
                 return self._fail(name, distribution, version, f"registration failed: {_reason(exc)}")
+            hook = "hook check"  # pluggy names an unknown hook (a typo such as register_reward)
             try:
                 self.pm.check_pending()
+                hook = "register_rewards"
                 for impl in self.pm.hook.register_rewards.get_hookimpls():
                     if impl.plugin_name == name:
                         impl.function(register=register)
+                hook = "register_datasets"
+                for impl in self.pm.hook.register_datasets.get_hookimpls():
+                    if impl.plugin_name == name:
+                        impl.function(register=register_dataset)
             except BaseException as exc:  # noqa: BLE001
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 self.pm.unregister(name=name)
-                return self._fail(name, distribution, version, f"register_rewards failed: {_reason(exc)}")
+                return self._fail(name, distribution, version, f"{hook} failed: {_reason(exc)}")
             for entry in pending:
                 self._add(entry)
+            for dataset in pending_datasets:
+                message = self._datasets.add(dataset)
+                if message is not None:
+                    if self.strict:
+                        raise DatasetError(message)
+                    warnings.warn(message, PluginLoadWarning, stacklevel=3)
             info = PluginInfo(name, distribution, version, "ok")
             self.plugins[name] = info
             return info
@@ -388,6 +421,62 @@ class Registry:
             {**bound, **given},
         )
         return reward
+
+    # -- datasets --------------------------------------------------------------------------------
+
+    def knows_dataset(self, spec: str) -> bool:
+        """Whether ``spec`` (``NAME`` or ``NAME:ARGUMENT``) names a registered dataset generator."""
+        self.load()
+        return self._datasets.knows(spec)
+
+    def create_dataset(self, spec: str, **params: Any) -> GeneratedDataset:
+        """Generate a registered dataset's rows with validated parameters.
+
+        >>> from verifiers_core.testing.examples import ExamplePlugin
+        >>> reg = Registry(load_entry_points=False)
+        >>> _ = reg.register_plugin(ExamplePlugin(), name="examples")
+        >>> reg.create_dataset("sums", size=1, seed=3).rows
+        [{'prompt': 'What is 3 + 2?', 'solution': '5'}]
+        >>> reg.create_dataset("sums", sise=1)
+        Traceback (most recent call last):
+        ...
+        verifiers_core.errors.DatasetParamError: dataset 'sums' has no parameter 'sise' (did you mean 'size'?); its parameters: size, seed
+        """
+        self.load()
+        failed = [p.name for p in self.plugins.values() if p.status == "failed"]
+        entry, argument = self._datasets.resolve(spec, failed)
+        return _generate_dataset(entry, spec, argument, params, self._resolve_dataset_callable(entry))
+
+    def dataset_params(self, spec: str) -> tuple[Param, ...]:
+        """Every parameter a dataset spec accepts (those that depend on its argument included)."""
+        from .dataset_registry import bound_params
+
+        self.load()
+        entry, argument = self._datasets.resolve(spec)
+        return bound_params(entry, argument, {}, self._resolve_dataset_callable(entry))[0]
+
+    def _resolve_dataset_callable(self, entry: Any) -> Callable[[Any, str], Any]:
+        def resolve(target: Any, what: str) -> Any:
+            if callable(target):
+                return target
+            module_name, _, attr = target.partition(":")
+            try:
+                found: Any = importlib.import_module(module_name)
+                for part in attr.split("."):
+                    found = getattr(found, part)
+            except Exception as exc:
+                raise PluginError(
+                    f"dataset {entry.name!r} (plugin {entry.plugin}, distribution {entry.distribution}): "
+                    f"cannot import its {what} {target!r}: {_reason(exc)}"
+                ) from exc
+            return found
+
+        return resolve
+
+    def describe_datasets(self) -> list[DatasetInfo]:
+        """Rows for every dataset generator (and name conflict), as ``list`` prints them."""
+        self.load()
+        return self._datasets.describe()
 
     def describe(self) -> list[RewardInfo]:
         """Rows for every reward, conflict and failed plugin, as ``list`` prints them."""
@@ -530,6 +619,29 @@ def get_reward(name: str, **params: Any) -> Reward:
     ('exact_answer', [1.0])
     """
     return get_registry().create(name, **params)
+
+
+def get_dataset(spec: str, **params: Any) -> GeneratedDataset:
+    """Generate the rows of an installed dataset generator: ``NAME`` or ``NAME:ARGUMENT``.
+
+    >>> from verifiers_core.testing import isolated_registry
+    >>> from verifiers_core.testing.examples import ExamplePlugin
+    >>> with isolated_registry() as registry:
+    ...     _ = registry.register_plugin(ExamplePlugin(), name="examples")
+    ...     generated = get_dataset("sums", size=2)
+    >>> [row["solution"] for row in generated.rows], generated.rewards
+    (['2', '5'], ('exact_answer',))
+    """
+    return get_registry().create_dataset(spec, **params)
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Describe every installed dataset generator.
+
+    >>> all(row.status in ("ok", "conflict") for row in list_datasets())
+    True
+    """
+    return get_registry().describe_datasets()
 
 
 def list_rewards() -> list[RewardInfo]:

@@ -7,15 +7,10 @@ Held-out problems come from a pool that neither the SFT nor GRPO ever draws from
 
 from __future__ import annotations
 
-import random
-
 from datasets import Dataset
 
-from .sft import prompt_messages
-from .task import Problem, ProblemSampler, split_problems
-
-#: How many problems are kept out of every training pool.
-HELDOUT_POOL_SIZE = 1000
+from .rows import HELDOUT_POOL_SIZE, heldout_problems, problem_row, train_problems
+from .task import Problem, split_problems
 
 
 def to_dataset(problems: list[Problem]) -> Dataset:
@@ -25,8 +20,9 @@ def to_dataset(problems: list[Problem]) -> Dataset:
     >>> ds[0]["prompt"][0]["content"], ds[0]["solution"]
     ('28+36=?', '64')
     """
+    rows = [problem_row(p) for p in problems]
     return Dataset.from_dict(
-        {"prompt": [prompt_messages(p) for p in problems], "solution": [str(p.answer) for p in problems]}
+        {"prompt": [r["prompt"] for r in rows], "solution": [r["solution"] for r in rows]}
     )
 
 
@@ -37,20 +33,14 @@ def make_splits(
 
     The held-out set has exactly ``round(regroup_share * heldout_size)`` regrouping problems, so the
     starting accuracy does not depend on the luck of the draw; GRPO prompts are drawn from the
-    training pool with the same share.
+    training pool with the same share. The rows are those of the registered ``arithmetic`` dataset
+    (:mod:`trainer.builtin.rows`).
 
     >>> pool, train, heldout = make_splits(0, train_size=8, heldout_size=10, regroup_share=0.6)
     >>> len(train), len(heldout), train.column_names
     (8, 10, ['prompt', 'solution'])
     """
-    if not 0 < heldout_size <= HELDOUT_POOL_SIZE // 2:
-        raise ValueError(f"heldout_size must be in 1..{HELDOUT_POOL_SIZE // 2}, got {heldout_size}")
-    if train_size < 1:
-        raise ValueError(f"train_size must be >= 1, got {train_size}")
-    pool, heldout_pool = split_problems(seed, HELDOUT_POOL_SIZE)
-    n_regroup = round(regroup_share * heldout_size)
-    heldout = [p for p in heldout_pool if p.regroups][:n_regroup]
-    heldout += [p for p in heldout_pool if not p.regroups][: heldout_size - n_regroup]
-    random.Random(f"heldout-{seed}").shuffle(heldout)
-    train = ProblemSampler(pool, regroup_share).draw(train_size, random.Random(f"grpo-{seed}"))
+    heldout = heldout_problems(seed, heldout_size, regroup_share)
+    train = train_problems(seed, train_size, regroup_share)
+    pool, _ = split_problems(seed, HELDOUT_POOL_SIZE)
     return pool, to_dataset(train), to_dataset(heldout)

@@ -8,4 +8,4 @@ that runs it (returning the exit code). A new command is a new module and one li
 from __future__ import annotations
 
 #: Modules of this package that define a subcommand, in the order ``--help`` lists them.
-COMMANDS = ("list_cmd", "score", "serve", "integrations", "new_plugin")
+COMMANDS = ("list_cmd", "score", "dataset", "serve", "integrations", "new_plugin")

@@ -31,8 +31,22 @@ class ExactAnswer(Reward):
         return 1.0 if answer is not None and answer.strip() == str(gold).strip() else 0.0
 
 
+def sum_rows(size: int = 4, seed: int = 0) -> list[dict[str, Any]]:
+    """Rows of a tiny example dataset: ``What is a + b?`` with the sum in ``solution``.
+
+    >>> sum_rows(size=2, seed=0)
+    [{'prompt': 'What is 0 + 2?', 'solution': '2'}, {'prompt': 'What is 1 + 4?', 'solution': '5'}]
+    """
+    rows = []
+    for i in range(size):
+        a, b = seed + i, 2 * i + 2
+        rows.append({"prompt": f"What is {a} + {b}?", "solution": str(a + b)})
+    return rows
+
+
 class ExamplePlugin:
-    """A plugin object registering :class:`ExactAnswer`, for documentation and tests.
+    """A plugin object registering :class:`ExactAnswer` and the ``sums`` dataset, for documentation
+    and tests.
 
     >>> from verifiers_core import Registry
     >>> reg = Registry(load_entry_points=False)
@@ -47,4 +61,15 @@ class ExamplePlugin:
             ExactAnswer,
             description="1.0 when the final answer equals the gold column",
             params=[Param("column", str, "solution", "dataset column holding the gold answer")],
+        )
+
+    @hookimpl
+    def register_datasets(self, register: Any) -> None:
+        register(
+            "sums",
+            sum_rows,
+            description="What is a + b? (example dataset)",
+            params=[Param("size", int, 4, "rows", min=1), Param("seed", int, 0, "first operand")],
+            rewards=["exact_answer"],
+            gold_column="solution",
         )

@@ -16,8 +16,8 @@ import verifiers_core
 from verifiers_core import Registry, RewardParamError
 from verifiers_core.testing import check_reward_contract
 
-REWARDS = ("format", "tag_count", "repetition", "overlong")
-MODULES = ("", ".think", ".format_reward", ".tag_count", ".repetition", ".overlong", ".plugin")
+REWARDS = ("format", "tag_count", "repetition", "overlong", "language_consistency")
+MODULES = ("", ".think", ".format_reward", ".tag_count", ".repetition", ".overlong", ".language", ".plugin")
 
 
 def test_entry_point_is_installed():

@@ -70,3 +70,28 @@ def register_rewards(register):
         description="gold appears in the completion (test reward)",
         params=[Param("column", str, "solution", "gold column")],
     )
+
+
+def sum_rows(size: int = 8, seed: int = 0, split: str = "train") -> list[dict[str, Any]]:
+    """``What is a + b?`` rows with a ``solution`` column; ``split`` shifts the operands."""
+    shift = 0 if split == "train" else 1000
+    return [
+        {"prompt": f"What is {seed + i + shift} + 3?", "solution": str(seed + i + shift + 3)}
+        for i in range(size)
+    ]
+
+
+@verifiers_core.hookimpl
+def register_datasets(register):
+    register(
+        "trainer_sums",
+        sum_rows,
+        description="a + 3 (test dataset)",
+        params=[
+            Param("size", int, 8, "rows", min=1),
+            Param("seed", int, 0, "first operand"),
+            Param("split", str, "train", "train or test", choices=("train", "test")),
+        ],
+        rewards=["contains_gold"],
+        gold_column="solution",
+    )

@@ -3,7 +3,8 @@
 - ``format``: the R1 shape ``<think>…</think>answer`` (or open-r1's strict template);
 - ``tag_count``: partial credit per well-placed tag;
 - ``repetition``: n-gram repetition penalty over token ids (or words);
-- ``overlong``: DAPO's soft overlong punishment over completion tokens.
+- ``overlong``: DAPO's soft overlong punishment over completion tokens;
+- ``language_consistency``: the share of the reasoning's words in the target language (R1).
 
 Build them by name once installed::
 
@@ -21,9 +22,16 @@ or directly from their classes (nothing heavy is imported either way):
 from __future__ import annotations
 
 from .format_reward import FormatReward
+from .language import LanguageConsistencyReward
 from .overlong import OverlongReward
 from .repetition import RepetitionReward
 from .tag_count import TagCountReward
 
-__all__ = ["FormatReward", "OverlongReward", "RepetitionReward", "TagCountReward"]
+__all__ = [
+    "FormatReward",
+    "LanguageConsistencyReward",
+    "OverlongReward",
+    "RepetitionReward",
+    "TagCountReward",
+]
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""The ``format`` plugin: registers ``format``, ``tag_count``, ``repetition`` and ``overlong``.
+"""The ``format`` plugin: registers ``format``, ``tag_count``, ``repetition``, ``overlong`` and
+``language_consistency``.
 
 Entry point (``pyproject.toml``)::
 
@@ -25,6 +26,12 @@ from typing import Any
 
 import verifiers_core
 from verifiers_core import THINK_OPENED, Param
+
+
+def _language(value: Any) -> str | None:
+    from .language import check_language
+
+    return check_language(value)
 
 
 def _positive(value: Any) -> str | None:
@@ -110,6 +117,40 @@ def register_rewards(register: Callable[..., None]) -> None:
                 None,
                 "approximate tokens as ceil(chars / this) when completion_ids are absent",
                 check=_positive,
+            ),
+        ],
+    )
+    register(
+        "language_consistency",
+        "verifiers_format.language:LanguageConsistencyReward",
+        description="share of the reasoning's words in the target language (DeepSeek-R1), by Unicode script; "
+        "code, math, numbers and symbols ignored",
+        params=[
+            Param(
+                "language",
+                str,
+                "auto",
+                "target language: a code (en, zh, ja, ko, ru, ar, ...) or a script name (latin, han, cyrillic); "
+                "auto: the prompt's (its last user message's) language",
+                check=_language,
+            ),
+            Param(
+                "language_column",
+                str,
+                None,
+                "dataset column holding each row's target language (wins over language)",
+            ),
+            Param(
+                "scope",
+                str,
+                "reasoning",
+                "reasoning: the text inside <think>...</think> (the whole completion when it has no think tags); "
+                "completion: the whole completion",
+                choices=("reasoning", "completion"),
+            ),
+            THINK_OPENED,
+            Param(
+                "min_words", int, 1, "rows with fewer countable words score None (counted no_words)", min=1
             ),
         ],
     )
