@@ -123,7 +123,7 @@ def test_list_shows_it_for_every_installed_reward():
         text=True,
         timeout=120,
     )
-    rows = [r for r in json.loads(proc.stdout) if r["status"] == "ok"]
+    rows = [r for r in json.loads(proc.stdout) if r["status"] == "ok" and r.get("kind") == "reward"]
     assert {"accuracy", "format", "code"} <= {r["name"] for r in rows}
     for row in rows:
         (param,) = [p for p in row["params"] if p["name"] == "max_completion_chars"]
