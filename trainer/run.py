@@ -30,12 +30,8 @@ from verifiers_core.interrupts import EXIT_INTERRUPTED
 from verifiers_core.selection import (
     ResolvedRewards,
     RewardChoice,
-    apply_args,
-    choices_from_config,
-    make_choices,
+    build_choices,
     on_executor,
-    parse_reward_args,
-    parse_weights,
     resolve,
 )
 from verifiers_core.suite import SuiteSpec
@@ -89,6 +85,10 @@ def reward_choices(args: TrainerArguments, weights: Any) -> list[RewardChoice]:
     Traceback (most recent call last):
     ...
     verifiers_core.errors.RewardSelectionError: 1 reward weights given for 2 rewards; give one weight per reward, in the same order
+    >>> reward_choices(TrainerArguments(rewards=[{"name": "accuracy", "weight": 2}]), [1.0])
+    Traceback (most recent call last):
+    ...
+    verifiers_core.errors.RewardSelectionError: reward weights given twice and they differ: --reward-weights gives [1.0], the config gives [2.0]; give them in one place
     """
     selected = args.rewards
     if selected is None or (isinstance(selected, (str, list)) and not selected):
@@ -96,15 +96,9 @@ def reward_choices(args: TrainerArguments, weights: Any) -> list[RewardChoice]:
             "no rewards selected: pass --rewards accuracy,format (names from `python -m verifiers_core list`) "
             "or a 'rewards:' list in the --config YAML"
         )
-    if isinstance(selected, str):
-        choices = make_choices(selected)
-    else:
-        choices = choices_from_config({"rewards": selected})
-    if weights is not None:
-        for choice, weight in zip(choices, parse_weights(weights, len(choices))):
-            choice.weight = weight
-    apply_args(choices, parse_reward_args(args.reward_arg or []))
-    return choices
+    # The one selection rule of the core: weights given both in the `rewards:` entries and as
+    # reward_weights must agree; --reward-arg adds to each reward's args.
+    return build_choices(selected, weights, args.reward_arg or [])
 
 
 def _load_builtin(seed: int | None):

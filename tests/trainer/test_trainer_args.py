@@ -7,6 +7,7 @@ import pytest
 from trainer.args import parse_args, split_comma_weights
 from trainer.errors import TrainerConfigError
 from trainer.run import reward_choices
+from verifiers_core.errors import RewardSelectionError
 
 
 def test_cli_and_yaml_give_the_same_values(tmp_path):
@@ -39,7 +40,7 @@ def test_command_line_wins_over_yaml_and_defaults_are_not_explicit(tmp_path):
 
 def test_yaml_reward_list_form_with_cli_weights_and_args(tmp_path):
     config = tmp_path / "run.yaml"
-    config.write_text("rewards:\n  - {name: code, weight: 1.0, args: {timeout: 2}}\n  - format\n")
+    config.write_text("rewards:\n  - {name: code, args: {timeout: 2}}\n  - format\n")
     parsed = parse_args(
         ["--config", str(config), "--reward-weights", "2,0.1", "--reward-arg", "format.strict=true"]
     )
@@ -48,6 +49,18 @@ def test_yaml_reward_list_form_with_cli_weights_and_args(tmp_path):
         ("code", 2.0, {"timeout": 2}),
         ("format", 0.1, {"strict": "true"}),
     ]
+
+
+def test_weights_given_twice_must_agree(tmp_path):
+    """One rule everywhere (score, trainer, adapters, server): weights in the YAML entries and in
+    --reward-weights may both be given only if they agree; a contradiction is never silently won."""
+    config = tmp_path / "run.yaml"
+    config.write_text("rewards:\n  - {name: code, weight: 2.0}\n  - {name: format, weight: 0.1}\n")
+    agreeing = parse_args(["--config", str(config), "--reward-weights", "2,0.1"])
+    assert [c.weight for c in reward_choices(agreeing.trainer, agreeing.grpo["reward_weights"])] == [2.0, 0.1]
+    differing = parse_args(["--config", str(config), "--reward-weights", "1,1"])
+    with pytest.raises(RewardSelectionError, match="weights given twice"):
+        reward_choices(differing.trainer, differing.grpo["reward_weights"])
 
 
 def test_reward_arg_repeats_accumulate():
