@@ -120,8 +120,12 @@ def _cpu_defaults(grpo: dict[str, Any], explicit: set[str]) -> dict[str, Any]:
     applied: dict[str, Any] = {}
     if torch.cuda.is_available():
         return applied
-    for key, value in (("bf16", False), ("gradient_checkpointing", False)):
-        if key not in explicit and grpo.get(key) != value:
+    # activation_checkpointing is transformers' name since 5.23; gradient_checkpointing its deprecated alias.
+    aliases = {"activation_checkpointing": ("activation_checkpointing", "gradient_checkpointing")}
+    for key, value in (("bf16", False), ("activation_checkpointing", False)):
+        if any(k in explicit for k in aliases.get(key, (key,))):
+            continue
+        if grpo.get(key) != value:
             grpo[key] = value
             applied[key] = value
     return applied

@@ -41,7 +41,7 @@ def test_run_config_builds_grpo_config(path, monkeypatch):
     processes = 2 if "2gpu" in path.name and "vllm-server" not in path.name else 1
     check_batch(grpo, processes=processes)
     config = GRPOConfig(**grpo)
-    assert config.bf16 and config.gradient_checkpointing
+    assert config.bf16 and config.activation_checkpointing
     assert config.output_dir.startswith("runs/")
     plan = plan_clipping(config, parsed.explicit)
     assert plan.acts == (config.num_iterations > 1)

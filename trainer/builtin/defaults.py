@@ -45,9 +45,7 @@ def grpo_overrides(seed: int = 0) -> dict[str, Any]:
         "logging_steps": 1,
         "report_to": "none",
         "save_strategy": "no",
-        # Both names: transformers 5 renamed it, and setting only the old one warns on every run.
-        "gradient_checkpointing": False,
-        "activation_checkpointing": False,
+        "activation_checkpointing": False,  # transformers >= 5.23's name (gradient_checkpointing is deprecated)
         "seed": seed,
         "data_seed": seed,
     }

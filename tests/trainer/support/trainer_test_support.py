@@ -28,7 +28,7 @@ TINY_RUN = [
     "--report_to", "none",
     "--use_cpu", "true",
     "--bf16", "false",
-    "--gradient_checkpointing", "false",
+    "--activation_checkpointing", "false",
     "--dataloader_num_workers", "0",
     "--system_prompt", "Think, then answer.",
 ]  # fmt: skip
