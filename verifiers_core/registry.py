@@ -298,7 +298,7 @@ class Registry:
         where = f"plugin {name!r}" + (f" (distribution {distribution} {version})" if distribution else "")
         message = f"{where} failed to load: {reason}"
         if self.strict:
-            raise PluginError(message + " [VERIFIERS_CORE_STRICT is set]")
+            raise PluginError(message + " [strict registry: VERIFIERS_CORE_STRICT, or the test kit]")
         warnings.warn(message, PluginLoadWarning, stacklevel=3)
         info = PluginInfo(name, distribution, version, "failed", reason)
         if record:

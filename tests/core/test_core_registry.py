@@ -17,6 +17,7 @@ from verifiers_core import (
     RewardParamError,
     UnknownRewardError,
 )
+from verifiers_core.testing import isolated_registry
 
 
 def _length_factory(scale: float = 1.0):
@@ -103,21 +104,33 @@ def test_ambiguous_bare_name_lists_candidates(register_plugin):
     assert verifiers_core.get_reward("b/length")(prompts=["p"], completions=["xy"]) == [2.0]
 
 
-def test_duplicate_qualified_name_names_both_distributions(reward_registry):
+@pytest.fixture
+def lenient_registry():
+    """The production behaviour (a broken plugin is isolated); the test kit's registry is strict."""
+    with isolated_registry(strict=False) as registry:
+        yield registry
+
+
+def test_test_kit_registry_is_strict(reward_registry):
+    with pytest.raises(PluginError, match="boom while registering"):
+        reward_registry.register_plugin(BrokenPlugin(), name="broken")
+
+
+def test_duplicate_qualified_name_names_both_distributions(lenient_registry):
     with pytest.warns(verifiers_core.PluginLoadWarning, match="dist-one 1.0 and dist-two 2.0"):
-        reward_registry.register_plugin(LengthPlugin(), name="same", distribution="dist-one", version="1.0")
-        reward_registry.register_plugin(
+        lenient_registry.register_plugin(LengthPlugin(), name="same", distribution="dist-one", version="1.0")
+        lenient_registry.register_plugin(
             OtherLengthPlugin(), name="same2", distribution="dist-two", version="2.0"
         )
         # a third plugin object under an already-used pluggy name is a registration failure, so
         # simulate the real case: two distributions whose entry points are both called "same".
-        entry = reward_registry.resolve("same2/length")
-        reward_registry._add(
+        entry = lenient_registry.resolve("same2/length")
+        lenient_registry._add(
             type(entry)(entry.name, "same", entry.factory, entry.description, (), "dist-two", "2.0")
         )
     with pytest.raises(DuplicateRewardError, match="dist-one 1.0 and dist-two 2.0"):
-        reward_registry.resolve("same/length")
-    statuses = {(r.plugin, r.status) for r in reward_registry.describe() if r.name == "length"}
+        lenient_registry.resolve("same/length")
+    statuses = {(r.plugin, r.status) for r in lenient_registry.describe() if r.name == "length"}
     assert ("same", "conflict") in statuses
 
 
@@ -141,16 +154,16 @@ def test_bad_parameters_name_reward_parameter_and_accepted_values(register_plugi
         verifiers_core.get_reward("length", scale="big")
 
 
-def test_failing_plugin_is_recorded_and_others_still_load(reward_registry):
+def test_failing_plugin_is_recorded_and_others_still_load(lenient_registry):
     with pytest.warns(verifiers_core.PluginLoadWarning, match="boom while registering"):
-        reward_registry.register_plugin(BrokenPlugin(), name="broken", distribution="broken-dist")
-    reward_registry.register_plugin(LengthPlugin(), name="lengths")
-    rows = {(r.plugin, r.status): r for r in reward_registry.describe()}
+        lenient_registry.register_plugin(BrokenPlugin(), name="broken", distribution="broken-dist")
+    lenient_registry.register_plugin(LengthPlugin(), name="lengths")
+    rows = {(r.plugin, r.status): r for r in lenient_registry.describe()}
     assert "boom while registering" in rows[("broken", "failed")].error
     assert ("lengths", "ok") in rows
     # nothing of a plugin whose hook raised is kept, not even what it registered before failing
     with pytest.raises(UnknownRewardError, match="plugins that failed to load: broken"):
-        reward_registry.resolve("half_registered")
+        lenient_registry.resolve("half_registered")
 
 
 def test_strict_mode_makes_plugin_failure_fatal():
@@ -159,7 +172,7 @@ def test_strict_mode_makes_plugin_failure_fatal():
         registry.register_plugin(BrokenPlugin(), name="broken")
 
 
-def test_invalid_registration_is_a_plugin_failure(reward_registry):
+def test_invalid_registration_is_a_plugin_failure(lenient_registry):
     class BadName:
         @verifiers_core.hookimpl
         def register_rewards(self, register):
@@ -167,11 +180,11 @@ def test_invalid_registration_is_a_plugin_failure(reward_registry):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        info = reward_registry.register_plugin(BadName(), name="badname")
+        info = lenient_registry.register_plugin(BadName(), name="badname")
     assert info.status == "failed" and "invalid" in info.error
 
 
-def test_typo_in_hook_name_is_reported(reward_registry):
+def test_typo_in_hook_name_is_reported(lenient_registry):
     class Typo:
         @verifiers_core.hookimpl
         def register_reward(self, register):  # missing "s"
@@ -179,7 +192,7 @@ def test_typo_in_hook_name_is_reported(reward_registry):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        info = reward_registry.register_plugin(Typo(), name="typo")
+        info = lenient_registry.register_plugin(Typo(), name="typo")
     assert info.status == "failed" and "register_reward" in info.error
 
 

@@ -25,15 +25,28 @@ from .contract import EDGE_COMPLETIONS, ContractReport, check_reward_contract
 
 
 @contextmanager
-def isolated_registry() -> Iterator[Registry]:
+def isolated_registry(*, strict: bool = True) -> Iterator[Registry]:
     """An empty registry installed as the process-wide one, restored afterwards.
+
+    Strict by default: an exception in your plugin's ``register_rewards`` (or a duplicate name) is
+    raised where you registered the plugin, not turned into a warning and a later "unknown reward".
+    ``strict=False`` gives the production behaviour (a broken plugin is isolated and listed as failed).
 
     >>> import verifiers_core
     >>> with isolated_registry() as reg:
     ...     verifiers_core.list_rewards()
     []
+    >>> class Broken:
+    ...     @verifiers_core.hookimpl
+    ...     def register_rewards(self, register):
+    ...         raise RuntimeError("typo in my plugin")
+    >>> with isolated_registry() as reg:
+    ...     reg.register_plugin(Broken(), name="broken")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    verifiers_core.errors.PluginError: plugin 'broken' failed to load: register_rewards failed: RuntimeError: typo in my plugin ...
     """
-    registry = Registry(load_entry_points=False)
+    registry = Registry(load_entry_points=False, strict=strict)
     old = set_registry(registry)
     try:
         yield registry
