@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from verifiers_core.text import message_text
+
 from .checks import looks_local
 from .errors import TrainerConfigError
 
@@ -154,7 +156,7 @@ def make_prompt(value: Any, system_prompt: str, prompt_format: str) -> Any:
         if system_prompt and not (messages and messages[0].get("role") == "system"):
             messages.insert(0, {"role": "system", "content": system_prompt})
         if prompt_format == "plain":
-            return "\n\n".join(str(m["content"]) for m in messages)
+            return "\n\n".join(message_text(m) for m in messages)
         return messages
     if prompt_format == "plain":
         return f"{system_prompt}\n\n{value}" if system_prompt else value

@@ -17,6 +17,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from verifiers_core.text import message_text
+
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_FILE = "samples.jsonl"
 PLOT_FILE = "metrics.png"
@@ -114,7 +116,7 @@ def reward_means(records: Sequence[dict[str, Any]], reward_names: Sequence[str])
 def _message_text(value: Any) -> Any:
     """The last message's text of a chat prompt/completion, or the text itself."""
     if isinstance(value, list) and value and isinstance(value[-1], dict):
-        return value[-1].get("content")
+        return message_text(value[-1])
     return value
 
 

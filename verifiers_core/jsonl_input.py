@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from .text import COMPLETION_FORMS, is_completion
+
 #: Default bound on one input line: room for a 1,000,000-character completion of 4-byte characters,
 #: a long prompt and a large test suite (code rows), while a runaway line cannot exhaust memory.
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -134,8 +136,8 @@ def parse_row(number: int, raw: bytes | str) -> dict[str, Any] | RowError | None
         return RowError(number, f"a row must be a JSON object, got {type(row).__name__}")
     if "completion" not in row:
         return RowError(number, "no 'completion' key")
-    if not _is_completion(row["completion"]):
-        return RowError(number, "'completion' must be a string or a list of {role, content} messages")
+    if not is_completion(row["completion"]):
+        return RowError(number, f"'completion' must be {COMPLETION_FORMS}")
     return row
 
 
@@ -158,14 +160,6 @@ def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth) for child in children if isinstance(child, (dict, list)))
     return deepest
-
-
-def _is_completion(value: Any) -> bool:
-    if isinstance(value, str):
-        return True
-    return isinstance(value, list) and all(
-        isinstance(m, dict) and isinstance(m.get("content", ""), (str, list)) for m in value
-    )
 
 
 def read_rows(

@@ -66,6 +66,7 @@ from .errors import MissingColumnError, RewardContractError, RewardSelectionErro
 from .executor import LOCAL, ExecutorChoice, build_executor
 from .reward import TRAINER_KEYWORDS, Reward, Scored, check_values
 from .selection import ResolvedRewards, RewardChoice, build_choices, resolve
+from .text import COMPLETION_FORMS, is_completion
 
 logger = logging.getLogger("verifiers_core")
 
@@ -629,13 +630,9 @@ def row_problem(row: Any) -> str | None:
     if not isinstance(row, Mapping):
         return f"a row must be a mapping, got {type(row).__name__}"
     completion = row.get("completion")
-    if isinstance(completion, str):
+    if is_completion(completion):
         return None
-    if isinstance(completion, list) and all(
-        isinstance(m, Mapping) and isinstance(m.get("content", ""), (str, list)) for m in completion
-    ):
-        return None
-    return f"'completion' must be a string or a list of {{role, content}} messages, got {type(completion).__name__}"
+    return f"'completion' must be {COMPLETION_FORMS}, got {type(completion).__name__}"
 
 
 def _low(reward: Any) -> float:

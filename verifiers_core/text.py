@@ -24,7 +24,7 @@ Who opened ``<think>`` is the ``think_opened`` parameter that every answer-gradi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 THINK_OPEN = "<think>"
@@ -60,6 +60,26 @@ def message_text(message: Any) -> str:
             for b in content
         )
     return ""
+
+
+def is_completion(value: Any) -> bool:
+    """Whether ``value`` is a completion in one of TRL's forms: a string, or a list of chat messages
+    (mappings whose ``content``, if any, is a string or a list of content blocks).
+
+    >>> is_completion("4"), is_completion([{"role": "assistant", "content": "4"}]), is_completion(4)
+    (True, True, False)
+    >>> is_completion([{"role": "assistant", "content": 4}])
+    False
+    """
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and all(
+        isinstance(m, Mapping) and isinstance(m.get("content", ""), (str, list)) for m in value
+    )
+
+
+#: What a row's ``completion`` must be, in words (for error messages).
+COMPLETION_FORMS = "a string or a list of {role, content} messages"
 
 
 def completion_text(completion: Any) -> str:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..integrations.common import label_parts, make_row, response_from_query, sample_dict
 from ..suite import ROW_KEYS, RowScore
+from ..text import COMPLETION_FORMS, is_completion
 from .settings import AUTO_LABEL, SPREAD_LABEL
 
 
@@ -159,15 +160,10 @@ def check_score_rows(rows: list[dict[str, Any]]) -> None:
         if "completion" not in row:
             raise RequestError(["rows", i, "completion"], "field required: every row needs 'completion'")
         completion = row["completion"]
-        ok = isinstance(completion, str) or (
-            isinstance(completion, list)
-            and all(isinstance(m, dict) and isinstance(m.get("content", ""), (str, list)) for m in completion)
-        )
-        if not ok:
+        if not is_completion(completion):
             raise RequestError(
                 ["rows", i, "completion"],
-                "'completion' must be a string or a list of {role, content} messages, "
-                f"got {type(completion).__name__}",
+                f"'completion' must be {COMPLETION_FORMS}, got {type(completion).__name__}",
             )
         prompt = row.get("prompt")
         if prompt is not None and not isinstance(prompt, (str, list)):

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import MissingColumnError
 from ..reward import TRAINER_KEYWORDS, Reward
-from ..text import THINK_CLOSE, THINK_OPEN
+from ..text import THINK_CLOSE, THINK_OPEN, message_text
 
 #: Keys of a case row that are not dataset columns.
 CASE_KEYS = frozenset({"completion", "prompt", "completion_ids", "expected"})
@@ -65,7 +65,7 @@ def _conversational(completion: Any) -> Any:
 
 def _plain(completion: Any) -> Any:
     if isinstance(completion, list):
-        return "".join(m.get("content", "") for m in completion if isinstance(m, dict))
+        return "".join(message_text(m) for m in completion)
     return completion
 
 
