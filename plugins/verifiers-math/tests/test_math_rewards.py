@@ -96,16 +96,21 @@ def test_think_opened_by_the_prompt_needs_a_closed_reasoning(pool_settings):
 def test_counts_and_extracted_answers_reach_the_trainer(accuracy):
     metrics: dict[str, float] = {}
     extra: dict[str, list] = {}
-    completions = ["\\boxed{\\frac12}", "no answer here", "\\boxed{5^{5^{5^{5^{5}}}}}", "\\boxed{1}"]
+    completions = [
+        "\\boxed{\\frac12}",
+        "no answer here",
+        "\\boxed{\\dfrac{5^{(5^{(5^{(5^5)})}-4)}-5}{16}}",  # a tower: evaluating it never ends
+        "\\boxed{1}",
+    ]
     values = _call(
         accuracy,
         completions,
-        ["0.5", "0.5", "0.5", ""],
+        ["0.5", "0.5", "3", ""],
         log_metric=lambda name, value: metrics.__setitem__(name, value),
         log_extra=lambda column, vals: extra.__setitem__(column, vals),
     )
     assert values == [1.0, 0.0, 0.0, None]
-    assert metrics["accuracy/timeouts"] == 1.0
+    assert metrics["accuracy/timeouts"] == 1.0, sorted((k, v) for k, v in metrics.items() if v)
     assert metrics["accuracy/unusable_golds"] == 1.0
     assert metrics["accuracy/unparsed"] == 1.0
     assert metrics["accuracy/errors"] == 0.0
