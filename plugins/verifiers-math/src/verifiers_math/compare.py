@@ -137,13 +137,23 @@ def _radical(expr: Any) -> bool:
     return any(p.exp.is_Rational and not p.exp.is_Integer for p in expr.atoms(sympy.Pow))
 
 
+def _zero_difference(a: Any, b: Any) -> bool:
+    """math-verify's symbolic rule (``simplify(a - b)`` is zero), without its ``except Exception``,
+    which would also swallow a ``MemoryError``."""
+    from sympy import Basic, MatrixBase, simplify
+
+    difference = simplify(a - b)
+    if isinstance(difference, MatrixBase):
+        return bool(difference.is_zero_matrix)
+    return isinstance(difference, Basic) and bool(difference.is_zero)
+
+
 def _symbolic_eq(a: Any, b: Any) -> bool:
     """math-verify's ``sympy_symbolic_eq``, then again with positive symbols for radical forms."""
     import sympy
-    from math_verify import grader as mv
 
     try:
-        if _ORIGINAL["sympy_symbolic_eq"](a, b):
+        if _zero_difference(a, b):
             return True
         if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
             return False
@@ -151,10 +161,10 @@ def _symbolic_eq(a: Any, b: Any) -> bool:
             return False
         if not (_radical(a) or _radical(b)):
             return False
-        return bool(mv.simplify(_positive(a) - _positive(b)).is_zero)
+        return _zero_difference(_positive(a), _positive(b))
     except MemoryError:
         raise MemoryCapHit from None
-    except Exception:
+    except Exception:  # math-verify's own rule: a comparison that fails is "not equal"
         return False
 
 

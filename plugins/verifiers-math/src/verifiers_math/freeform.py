@@ -11,7 +11,8 @@ sentence rather than a value. Plain string work, linear in the text, no sympy. T
    (``... = $2 \\times 9 = \\$18 $.`` gives ``18``; ``= 4, meaning ...`` gives ``4``).
 5. Otherwise its values (numbers and ``$...$`` groups) are weighed: numbers the question itself states,
    and expressions copied from the prompt, are restatements and do not count; one value left is the answer;
-   several: the one that ends the sentence, else the only one the prompt does not state.
+   several: the one that ends the sentence (unless the prompt states it), else the only one the prompt
+   does not state.
 6. A sentence copied from the prompt, or several values with no way to choose: ``None`` (unparsed) rather
    than a guess.
 
@@ -179,7 +180,7 @@ def _sentence_value(
     if unfinished and not _ends_with(sentence, kept[-1][0], groups):
         return None
     last = kept[-1]
-    if _ends_with(sentence, last[0], groups):
+    if _ends_with(sentence, last[0], groups) and not (last[2] == "number" and _canon(last[1]) in stated):
         return last[1]
     fresh = list(
         dict.fromkeys(_canon(t[1]) if t[2] == "number" else t[1] for t in kept if _canon(t[1]) not in stated)

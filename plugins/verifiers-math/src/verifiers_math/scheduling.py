@@ -179,7 +179,7 @@ class Run:
             for worker in list(self.busy):
                 if worker.conn in ready and not self._read(worker):
                     self._fail(worker, "crash")
-                elif not worker.outstanding:
+                elif worker in self.busy and not worker.outstanding:  # (not replaced after a memory error)
                     self._retire(worker)
             now = time.monotonic()
             for worker in list(self.busy):
