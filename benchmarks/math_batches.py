@@ -161,8 +161,8 @@ HARD = [
     ("2\\sqrt{13}", ["\\sqrt{52}", "2\\sqrt{13}"], ["\\sqrt{26}", "4\\sqrt{13}"]),
     (
         "\\frac{\\pi}{3}",
-        ["\\frac{\\pi}{3}", "60^\\circ", "\\frac{1}{3}\\pi"],
-        ["\\frac{\\pi}{6}", "\\frac{2\\pi}{3}"],
+        ["\\frac{\\pi}{3}", "\\dfrac{\\pi}{3}", "\\frac{1}{3}\\pi"],
+        ["\\frac{\\pi}{6}", "60^\\circ", "\\frac{2\\pi}{3}"],  # degrees are stripped: 60 is not pi/3
     ),
     ("5.4", ["5.4", "5.40", "\\frac{27}{5}"], ["5.5", "54"]),
     ("10\\%", ["10\\%", "10"], ["0.1\\%", "20\\%"]),
@@ -231,7 +231,10 @@ def realistic_batch(groups: int = 64, per_gold: int = 16, seed: int = 0) -> Batc
             verbatim = []
         for row in verbatim:
             batch.add(row["prompt"], row["completion"], gold, row["expected"] or 0.0)
-        gold_is_list = "," in gold and not gold.startswith(("(", "[", "\\begin"))
+        # a list (`-3, 2`), not a number with separators (`11,\\! 111`) or a pair, interval or matrix
+        gold_is_list = re.search(r",(?!\\!|\d{3})", gold) is not None and not gold.startswith(
+            ("(", "[", "\\begin")
+        )
         for _ in range(per_gold - len(verbatim)):
             correct = rng.random() < 0.5
             answer = rng.choice(right if correct else wrong)

@@ -36,6 +36,7 @@ _ANSWER_MARK_RE = re.compile(
     r"\banswer\b[ \t*]*+(?:is\b|:|=)[ \t*:]*+|(?m:^A:[ \t]*+)|(?m:^\#{1,4}[ \t]*+answer[ \t]*+\n\s*+)",
     re.IGNORECASE,
 )
+_CLOSING_DOLLAR_RE = re.compile(r"(?<!\\)\$")
 _ANSWER_TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|\Z)", re.IGNORECASE | re.S)
 _MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 
@@ -181,6 +182,9 @@ def answer_line(text: str) -> str | None:
     '10,455'
     >>> answer_line("Steps...\\n# Answer\\n\\n7i - 2"), answer_line("48/2 = 24\\nA: 72")
     ('7i - 2', '72')
+    >>> answer_line("Final Answer: The final answer is $\\\\$17$. I hope it is correct.")
+    '\\\\$17'
+
     """
     last = None
     for m in _ANSWER_MARK_RE.finditer(text):
@@ -190,9 +194,9 @@ def answer_line(text: str) -> str | None:
     end = text.find("\n", last.end())
     rest = text[last.end() : end if end >= 0 else len(text)].strip()
     if rest.startswith("$") and not rest.startswith("$$"):  # "$7$. I hope it is correct."
-        close = rest.find("$", 1)
-        if close > 0:
-            rest = rest[: close + 1]
+        close = _CLOSING_DOLLAR_RE.search(rest, 1)  # `\$` inside is currency: "$\$17$."
+        if close is not None:
+            rest = rest[: close.end()]
     elif plain_words(rest) <= 2:  # "7. Let me check..." -> "7" (a decimal point is never followed by a space)
         rest = re.split(r"\.\s", rest, maxsplit=1)[0]
     answer = strip_math_wrappers(rest)
@@ -236,11 +240,11 @@ def is_value(text: str) -> bool:
     return words <= 2
 
 
-def _marked(text: str, how: str, prompt: str, max_chars: int) -> Extracted:
+def _marked(text: str, how: str, prompt: str, max_chars: int, listed: bool = False) -> Extracted:
     """A marked answer: the value itself, or the value its sentence ends with, or unsure."""
     if is_value(text):
         return _bounded(strip_math_wrappers(text), how, max_chars)
-    value = read_value(text, prompt, complete=True)
+    value = read_value(text, prompt, complete=True, listed=listed)
     return _bounded(value, how, max_chars) if value else Extracted((), "unsure")
 
 
@@ -251,8 +255,12 @@ def extract_answer(
     prompt: str = "",
     max_chars: int = 2000,
     tail_chars: int = 1500,
+    listed: bool = False,
 ) -> Extracted:
     """Find the final answer in a completion's answer region, following ``answer_format``.
+
+    ``prompt`` tells values the completion found from ones it copied; ``listed``: the gold is a list
+    (``k = 45, n = 2``), so prose that ends in ``$k=45, n=2$`` gives the whole list, not its last ``= 2``.
 
     >>> extract_answer("so \\\\boxed{4}"), extract_answer(r"$\\boxed{2}$ and $\\boxed{-3}$").parts
     (Extracted(parts=('4',), how='boxed'), ('2', '-3'))
@@ -274,17 +282,17 @@ def extract_answer(
         return Extracted((), "missing")
     found = hashes_answer(region)
     if found is not None:
-        return _marked(found, "hashes", prompt, max_chars)
+        return _marked(found, "hashes", prompt, max_chars, listed)
     tags = list(_ANSWER_TAG_RE.finditer(region[-20000:]))
     if tags:
         inside = tags[-1].group(1).strip()
         line = answer_line(inside)
         if line is not None and is_value(line):
             return _bounded(line, "tag", max_chars)
-        return _marked(inside, "tag", prompt, max_chars) if inside else Extracted((), "unsure")
+        return _marked(inside, "tag", prompt, max_chars, listed) if inside else Extracted((), "unsure")
     found = answer_line(region)
     if found is not None:
-        marked = _marked(found, "line", prompt, max_chars)
+        marked = _marked(found, "line", prompt, max_chars, listed)
         if marked.found or answer_format == "marked":
             return marked
     elif answer_format == "marked":
@@ -292,7 +300,7 @@ def extract_answer(
     tail = region.strip()[-tail_chars:]
     if not tail:
         return Extracted((), "missing")
-    value = read_value(tail, prompt)
+    value = read_value(tail, prompt, listed=listed)
     return _bounded(value, "free", max_chars) if value else Extracted((), "unsure")
 
 

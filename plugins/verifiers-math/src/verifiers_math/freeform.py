@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 
+from .forms import split_top
 from .normalize import normalize
 
 _CODE_RE = re.compile(r"```.*?(?:```|\Z)", re.S)
@@ -123,6 +124,12 @@ def _question_sentence(prompt: str) -> str:
     return asks[-1] if asks else (parts[-1] if parts else "")
 
 
+def _expressions(text: str) -> set[str]:
+    """The math expressions a prompt writes (each ``$...$`` group, spacing collapsed)."""
+    _, groups = _math_groups(normalize(text, whole=False))
+    return {_norm_space(g) for g in groups if g}
+
+
 def _canon(value: str) -> str:
     return value.replace(",", "").rstrip("%").lstrip("+")
 
@@ -138,7 +145,13 @@ def _ends_with(sentence: str, position: int, groups: list[str]) -> bool:
 
 
 def _sentence_value(
-    sentence: str, groups: list[str], prompt: str, asked: set[str], stated: set[str], unfinished: bool
+    sentence: str,
+    groups: list[str],
+    prompt: str,
+    asked: set[str],
+    stated: set[str],
+    unfinished: bool,
+    listed: bool = False,
 ) -> str | None:
     """The value of one sentence, ``""`` when it has none, ``None`` when it cannot be chosen.
 
@@ -147,6 +160,12 @@ def _sentence_value(
     ``unfinished``: the sentence has no end punctuation (it may be cut off), so only a value that ends
     it counts."""
     flat = _restore(sentence, groups).replace("&", " ")
+    if listed:
+        marks = list(_PLACEHOLDER_RE.finditer(sentence))
+        if marks and _ends_with(sentence, marks[-1].start(), groups):
+            content = groups[int(marks[-1].group(1))]
+            if len(split_top(content)) > 1:
+                return content
     equals = list(_EQUALS_RE.finditer(flat))
     if equals:
         rhs = flat[equals[-1].end() :]
@@ -158,21 +177,26 @@ def _sentence_value(
             if not unfinished or len(rest.split()) <= 3:
                 return value
     tokens: list[tuple[int, str, str]] = []  # (position, value, kind)
+    names: list[tuple[int, str, str]] = []  # `$east$`: a value only where nothing else is
     for m in _PLACEHOLDER_RE.finditer(sentence):
         content = groups[int(m.group(1))]
         if not content or plain_words(content) > 2:
             continue
         if _NUMBER_RE.fullmatch(content.strip()):
             tokens.append((m.start(), content.strip(), "number"))
-        elif not re.fullmatch(r"[A-Za-z]{1,12}", content) and _norm_space(content) not in prompt:
+        elif re.fullmatch(r"[A-Za-z]{1,12}", content):
+            names.append((m.start(), content, "math"))
+        else:
             tokens.append((m.start(), content, "math"))
     masked = _PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), sentence)
     tokens += [(m.start(), m.group(0), "number") for m in _NUMBER_RE.finditer(masked)]
     if not tokens:
+        tokens = [t for t in names if len(t[1]) > 1 and _ends_with(sentence, t[0], groups)]
+    if not tokens:
         return ""
     tokens.sort()
-    kept = [t for t in tokens if not (t[2] == "number" and _canon(t[1]) in asked)]
-    distinct = list(dict.fromkeys(_canon(t[1]) if t[2] == "number" else t[1] for t in kept))
+    kept = [t for t in tokens if _key(t) not in asked]
+    distinct = list(dict.fromkeys(_key(t) for t in kept))
     if len(distinct) == 1 and not (unfinished and not _ends_with(sentence, kept[-1][0], groups)):
         return next(t[1] for t in kept)
     if not distinct:
@@ -180,21 +204,25 @@ def _sentence_value(
     if unfinished and not _ends_with(sentence, kept[-1][0], groups):
         return None
     last = kept[-1]
-    if _ends_with(sentence, last[0], groups) and not (last[2] == "number" and _canon(last[1]) in stated):
+    if _ends_with(sentence, last[0], groups) and _key(last) not in stated:
         return last[1]
-    fresh = list(
-        dict.fromkeys(_canon(t[1]) if t[2] == "number" else t[1] for t in kept if _canon(t[1]) not in stated)
-    )
+    fresh = list(dict.fromkeys(_key(t) for t in kept if _key(t) not in stated))
     if len(fresh) == 1:
-        return next(t[1] for t in kept if (_canon(t[1]) if t[2] == "number" else t[1]) == fresh[0])
+        return next(t[1] for t in kept if _key(t) == fresh[0])
     return None
 
 
-def read_value(text: str, prompt: str = "", complete: bool = False) -> str | None:
+def _key(token: tuple[int, str, str]) -> str:
+    """How a value is compared with the prompt's: a number by its digits, an expression by its text."""
+    return _canon(token[1]) if token[2] == "number" else _norm_space(token[1])
+
+
+def read_value(text: str, prompt: str = "", complete: bool = False, listed: bool = False) -> str | None:
     """The value a prose answer ends with, or ``None`` when it cannot be read with confidence.
 
     ``complete``: ``text`` is a whole unit (an answer line, an ``<answer>`` block), so a last sentence
-    without end punctuation is not taken for a cut-off one.
+    without end punctuation is not taken for a cut-off one. ``listed``: the gold is a list, so a
+    ``$...$`` group that ends the sentence and holds a list (``$k=45, n=2$``) is the value, whole.
     """
     text = normalize(_clean(text), whole=False).strip()  # `√3`, `4.5e33` become LaTeX values
     if not text:
@@ -213,19 +241,20 @@ def read_value(text: str, prompt: str = "", complete: bool = False) -> str | Non
     sentences = [s for s in _SENTENCE_RE.split(protected) if s.strip()]
     if not sentences:
         return None
-    asked = {_canon(m.group(0)) for m in _NUMBER_RE.finditer(_question_sentence(prompt))}
-    stated = {_canon(m.group(0)) for m in _NUMBER_RE.finditer(prompt)}
+    question = _question_sentence(prompt)
+    asked = {_canon(m.group(0)) for m in _NUMBER_RE.finditer(question)} | _expressions(question)
+    stated = {_canon(m.group(0)) for m in _NUMBER_RE.finditer(prompt)} | _expressions(prompt)
     prompt = _norm_space(prompt)
     for k, sentence in enumerate(reversed(sentences)):
         unfinished = (
             not complete and k == 0 and re.search(r"[A-Za-z,]\s*$", _restore(sentence, groups)) is not None
         )
-        value = _sentence_value(sentence, groups, prompt, asked, stated, unfinished)
+        value = _sentence_value(sentence, groups, prompt, asked, stated, unfinished, listed)
         if value is None:
             return None
         if value:
             restored = _norm_space(_restore(sentence, groups))
-            if len(restored) > 20 and restored in prompt:
+            if len(restored) > 8 and restored in prompt:
                 return None  # the prompt's own sentence, copied: nothing added
             return value.strip()
         if unfinished:

@@ -170,7 +170,10 @@ def _unusable_event(why: object) -> str:
 
 def _plan_row(row: Row, region: str, prompt: str, settings: Settings) -> None:
     """Extract, normalise and decide what the fast path can for one row (see the module docstring)."""
-    found = extract_answer(region, settings.answer_format, prompt=prompt, max_chars=settings.max_answer_chars)
+    listed = row.gold is not None and row.gold.form.kind in ("list", "set")
+    found = extract_answer(
+        region, settings.answer_format, prompt=prompt, max_chars=settings.max_answer_chars, listed=listed
+    )
     row.shown = found.text[:SHOWN_CHARS]
     gold = row.gold
     if gold is None:
@@ -182,7 +185,7 @@ def _plan_row(row: Row, region: str, prompt: str, settings: Settings) -> None:
         return
     if gold.choice is not None:
         letters = {choice_letter(p) for p in found.parts} - {None}
-        if not letters and settings.answer_format == "any":
+        if not letters and settings.answer_format == "any" and found.how not in ("unfinished", "too_long"):
             letter = read_choice(region)
             letters = {letter} if letter else set()
         if not letters:

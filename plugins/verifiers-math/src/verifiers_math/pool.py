@@ -8,8 +8,9 @@ bytecodes. This pool owns its processes instead:
   torch has started in the trainer, and it never re-imports the trainer's ``__main__``) imports
   math-verify once and forks warm workers on request, in a few milliseconds;
 - each worker grades what :mod:`verifiers_math.scheduling` streams to it and reports after the gold and
-  after every answer; each step has a deadline counted from when the worker started it (the worker's
-  first message after a fork marks its pick-up);
+  after every answer; each step gets ``timeout`` seconds of CPU counted from when the worker started it
+  (the worker's first message after a fork marks its pick-up), and at most ``timeout`` + 0.5 s of wall
+  time whatever the machine's load;
 - a worker that overruns its deadline is killed (``SIGKILL`` through a pidfd) and replaced; one that
   dies (a crash) is replaced too, and so is one that reports hitting its memory cap. The step it was on
   is decided at once (an answer scores as a timeout, a crash or a memory error, a gold as unusable) and
@@ -64,7 +65,9 @@ class Worker:
         self.gold_done = False  # the first outstanding task's gold is parsed
         self.current_gold: str | None = None
         self.golds: OrderedDict[str, bool] = OrderedDict()  # golds this worker has parsed (its cache)
-        self.deadline = float("inf")
+        self.deadline = float("inf")  # wall-clock backstop of the current step
+        self.step_wall = 0.0  # when the current step started
+        self.step_cpu: float | None = None  # the worker's CPU seconds when it started
 
     def kill(self) -> None:
         try:

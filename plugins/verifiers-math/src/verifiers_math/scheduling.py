@@ -17,13 +17,23 @@ waiting, so it never waits on this process), and the next item for a worker is, 
 another answer to the gold it is on, an answer to a gold it has parsed before (in this call or an earlier
 one), the gold with the most answers left that no worker is on (largest first), a gold-only check, and
 last an answer stolen from a gold another worker is on (only golds already known to parse, so a gold that
-hangs is never run twice). Deadlines are per step, counted from the end of the previous one.
+hangs is never run twice).
+
+**Deadlines are per step** (a gold, an answer), counted from the end of the previous one, and measured in
+the worker's **CPU time**, with a wall-clock backstop of ``timeout`` + :data:`WALL_GRACE`. A wall-clock
+deadline alone made verdicts depend on the machine's load: on a busy machine an answer that needs 2 s of
+CPU took over 3 s of wall time, was killed as a timeout (scored 0, counted), and its worker's caches were
+lost with it, so the same batch cost more and scored differently from run to run. Now an answer is
+stopped once it has used ``timeout`` seconds of CPU, and in any case ``timeout`` + 0.5 s after it started:
+everything is still decided within its timeout plus half a second, and on a machine that is not starved
+the verdict no longer depends on the load.
 
 Nothing here imports sympy.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections import OrderedDict, deque
 from collections.abc import Sequence
@@ -41,6 +51,23 @@ if TYPE_CHECKING:  # pragma: no cover
 PIPELINE = 2
 #: Golds a worker keeps parsed (mirrors ``verifiers_math.worker.GOLD_CACHE_SIZE``).
 GOLD_CACHE_SIZE = 512
+#: Wall-clock time a step may take beyond its CPU budget (a starved worker is stopped all the same).
+WALL_GRACE = 0.5
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, or ``None`` where ``/proc`` cannot tell.
+
+    >>> cpu_seconds(os.getpid()) >= 0
+    True
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 @dataclass
@@ -154,9 +181,32 @@ class Run:
     def _has_work(self) -> bool:
         return bool(self.checks) or any(self.waiting.values())
 
+    def _start_step(self, worker: Worker) -> None:
+        """A new step starts now on ``worker``: its CPU budget and wall backstop start over."""
+        now = time.monotonic()
+        worker.step_wall = now
+        worker.step_cpu = cpu_seconds(worker.pid)
+        worker.deadline = now + self.timeout + (WALL_GRACE if worker.step_cpu is not None else 0.0)
+
+    def _overdue(self, worker: Worker, now: float) -> float | None:
+        """``None`` if ``worker``'s step has used up its time, else when to look again."""
+        if now >= worker.deadline:
+            return None
+        if worker.started and worker.outstanding and worker.step_cpu is not None:
+            earliest = worker.step_wall + self.timeout  # CPU time cannot run ahead of the clock
+            if now < earliest:
+                return min(worker.deadline, earliest)
+            used = cpu_seconds(worker.pid)
+            if used is not None:
+                left = self.timeout - (used - worker.step_cpu)
+                if left <= 0:
+                    return None
+                return min(worker.deadline, now + left)  # CPU cannot run faster than the clock
+        return worker.deadline
+
     def _send(self, worker: Worker, task: Task) -> None:
         if not worker.outstanding and worker.started:
-            worker.deadline = time.monotonic() + self.timeout  # picked up now
+            self._start_step(worker)  # picked up now
         worker.outstanding.append(task)
         worker.current_gold = task.gold
         self.report.stats.tasks_sent += 1
@@ -174,8 +224,9 @@ class Run:
             if not self.busy:
                 break
             now = time.monotonic()
-            nearest = min(min(w.deadline for w in self.busy) - now, 60.0)
-            ready = wait([w.conn for w in self.busy], timeout=max(0.0, nearest))
+            checks = [self._overdue(w, now) for w in self.busy]
+            nearest = min((c for c in checks if c is not None), default=now) - now
+            ready = wait([w.conn for w in self.busy], timeout=max(0.0, min(nearest, 60.0)))
             for worker in list(self.busy):
                 if worker.conn in ready and not self._read(worker):
                     self._fail(worker, "crash")
@@ -183,7 +234,7 @@ class Run:
                     self._retire(worker)
             now = time.monotonic()
             for worker in list(self.busy):
-                if worker.deadline <= now:
+                if worker in self.busy and self._overdue(worker, now) is None:
                     self._fail(worker, "timeout")
         self.report.stats.seconds = time.monotonic() - begin
         return self.report
@@ -200,8 +251,8 @@ class Run:
         try:
             while worker.conn.poll(0):
                 message = protocol.decode(worker.conn.recv_bytes())
-                # Each step's deadline runs from the end of the previous one (or from pick-up).
-                worker.deadline = time.monotonic() + self.timeout
+                # Each step's time runs from the end of the previous one (or from pick-up).
+                self._start_step(worker)
                 kind = message["kind"]
                 if kind == "hello":
                     worker.started = True
