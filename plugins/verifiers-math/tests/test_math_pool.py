@@ -172,3 +172,37 @@ def test_a_forked_child_gets_its_own_pool(pool, pool_settings):
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
     assert pool.run([Task("1", [Item(0, ["1.0"])])], 5).outcomes[0].verdict == 1
+
+
+def test_two_stage_parsing_reads_every_corpus_answer_as_the_full_parser_does(corpus):
+    # The workers parse in ANTLR's SLL mode first (much faster) and in full LL mode only when that
+    # fails; where SLL succeeds, the result must be the full parser's.
+    import logging
+
+    from latex2sympy2_extended import latex2sympy2
+    from verifiers_math.compare import _two_stage_converter
+    from verifiers_math.extract import all_boxed
+
+    logging.getLogger("latex2sympy2_extended").setLevel(logging.CRITICAL)
+    texts = []
+    for row in corpus:
+        if (
+            not row["pathological"]
+            and isinstance(row["completion"], str)
+            and isinstance(row["solution"], str)
+        ):
+            texts += [t for t in all_boxed(row["completion"])[-1:] + [row["solution"]] if len(t) < 200]
+    texts = list(dict.fromkeys(texts))[:400]
+    base = latex2sympy2._Latex2Sympy
+    base = getattr(base, "__mro__", (base,))[1] if base.__name__.startswith("TwoStage") else base
+    fast = _two_stage_converter(base)
+
+    def read(converter, text):
+        try:
+            return str(converter(None, None).parse(text))
+        except Exception as exc:  # a text neither parser reads must fail in both
+            return type(exc).__name__
+
+    assert len(texts) > 300
+    differ = [t for t in texts if read(base, t) != read(fast, t)]
+    assert not differ, differ[:5]
