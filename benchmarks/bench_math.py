@@ -10,10 +10,11 @@ For each: one call of our reward on the whole batch, timed from a **cold** state
 other golds, so every gold of the batch is parsed for the first time, as in a GRPO step), ``--repeats``
 times on fresh pools (median and range; CPU seconds of this process and the workers alongside, since
 wall time on a shared machine includes other people's work); then the same batch as one call per gold
-(cold again), and TRL's ``accuracy_reward`` on the same batch, with the golds as they are ("raw") and
+(cold again, as many times), and TRL's ``accuracy_reward`` on the same batch, with the golds as they are ("raw") and
 wrapped in ``$...$`` (TRL parses golds with math-verify's LaTeX extraction, which wants delimiters), each
 with its count of ``None`` (rows TRL skips because it could not parse the gold). Ratios are TRL's time
-over ours. Both run from the main thread (where TRL's math-verify timeouts work).
+over ours (wall time, and CPU time: TRL's process against ours and our workers, the figure that does not
+depend on how busy the machine is). Both run from the main thread (where TRL's math-verify timeouts work).
 
 Run from the repository root::
 
@@ -106,21 +107,27 @@ def _report(name: str, batch: Batch, reward, args) -> None:
     )
     runs = [_ours(reward, batch, args.workers) for _ in range(args.repeats)]
     walls = sorted(r[0] for r in runs)
-    ours = statistics.median(walls)
-    cpu = statistics.median(r[1] for r in runs)
+    ours, cpu = statistics.median(walls), statistics.median(r[1] for r in runs)
     values = runs[0][2]
     print(
-        f"  verifiers-math accuracy, one call:     {ours:6.2f} s  (cold, {args.repeats} runs {walls[0]:.2f}-{walls[-1]:.2f} s; "
-        f"CPU {cpu:.2f} s)  None {sum(v is None for v in values)}  agreement {_agreement(values, batch.labels):.3f}"
+        f"  verifiers-math accuracy, one call:       {ours:6.2f} s  (cold, median of {args.repeats}: "
+        f"{walls[0]:.2f}-{walls[-1]:.2f} s; CPU {cpu:.2f} s)  None {sum(v is None for v in values)}  "
+        f"agreement {_agreement(values, batch.labels):.3f}"
     )
-    per_gold, _, _ = _ours(reward, batch, args.workers, per_gold=True)
-    print(f"  verifiers-math accuracy, per-gold calls: {per_gold:4.2f} s  (cold, {golds} calls)")
+    split = sorted(_ours(reward, batch, args.workers, per_gold=True)[0] for _ in range(args.repeats))
+    print(
+        f"  verifiers-math accuracy, per-gold calls: {statistics.median(split):6.2f} s  (cold, {golds} calls, "
+        f"median of {args.repeats}: {split[0]:.2f}-{split[-1]:.2f} s)"
+    )
     for wrapped in (False, True):
+        cpu0 = time.process_time()
         seconds, theirs = _trl(batch, wrapped)
+        trl_cpu = time.process_time() - cpu0
         label = "golds in $...$" if wrapped else "raw golds     "
         print(
-            f"  trl accuracy_reward, {label}: {seconds:6.2f} s  None {sum(v is None for v in theirs):4d}  "
-            f"agreement {_agreement(theirs, batch.labels):.3f}  -> verifiers-math {seconds / ours:.1f}x faster"
+            f"  trl accuracy_reward, {label}:   {seconds:6.2f} s  (CPU {trl_cpu:.2f} s)  None {sum(v is None for v in theirs):4d}  "
+            f"agreement {_agreement(theirs, batch.labels):.3f}  -> verifiers-math {seconds / ours:.1f}x faster "
+            f"({trl_cpu / cpu:.1f}x less CPU)"
         )
 
 
