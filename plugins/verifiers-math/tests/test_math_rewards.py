@@ -165,3 +165,19 @@ def test_cosine_without_token_ids_estimates_from_characters(pool_settings):
     (value,) = cosine(prompts=["p"], completions=[text], solution=["1"])
     assert value == pytest.approx(0.75)
     assert math.isclose(cosine.length(text, None), 5)
+
+
+def test_declared_parameters_match_the_constructors():
+    # plugin.py declares each parameter for the registry (help, bounds); the constructors must take the
+    # same names with the same defaults.
+    import inspect
+
+    from verifiers_math.plugin import ACCURACY_PARAMS, COSINE_PARAMS
+    from verifiers_math.rewards import AccuracyReward, CosineReward
+
+    accuracy = inspect.signature(AccuracyReward.__init__).parameters
+    declared = {p.name: p.default for p in ACCURACY_PARAMS}
+    assert declared == {name: p.default for name, p in accuracy.items() if name != "self"}
+    cosine_own = {name: p.default for name, p in inspect.signature(CosineReward.__init__).parameters.items()}
+    cosine_own.pop("self"), cosine_own.pop("accuracy")
+    assert {p.name: p.default for p in COSINE_PARAMS} == {**cosine_own, **declared}
