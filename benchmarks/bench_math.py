@@ -1,202 +1,134 @@
 """Benchmark: the ``accuracy`` reward (verifiers-math) against ``trl.rewards.accuracy_reward``.
 
-One GRPO-sized batch: 1024 completions, 64 gold answers (half GSM8K-style ``... #### N``, half
-MATH-style solutions ending in ``\\boxed{...}``), 16 completions per gold, in the answer formats
-models produce (boxed, ``#### N``, "The answer is ...", plain sentences, equivalent forms, wrong
-answers, cut-off ``<think>`` blocks). Both rewards score the same batch in the same run, from the
-main thread (where TRL's math-verify timeouts work). Printed: both times, the ratio, and how often
-each agrees with the generator's own labels.
+Two batches of GRPO's shape (64 golds x 16 completions by default; see ``math_batches.py``):
+
+- **realistic**: completions drawn from the real-generation corpus and the hard answer formats, golds as
+  bare answers, about half the answers right, only the natural share of repeats;
+- **easy**: the batch this benchmark used to time alone (synthetic, mostly exact repeats).
+
+For each: one call of our reward on the whole batch, timed from a **cold** state (a fresh pool, warmed on
+other golds, so every gold of the batch is parsed for the first time, as in a GRPO step), ``--repeats``
+times on fresh pools (median and range; CPU seconds of this process and the workers alongside, since
+wall time on a shared machine includes other people's work); then the same batch as one call per gold
+(cold again, as many times), and TRL's ``accuracy_reward`` on the same batch, with the golds as they are ("raw") and
+wrapped in ``$...$`` (TRL parses golds with math-verify's LaTeX extraction, which wants delimiters), each
+with its count of ``None`` (rows TRL skips because it could not parse the gold). Ratios are TRL's time
+over ours (wall time, and CPU time: TRL's process against ours and our workers, the figure that does not
+depend on how busy the machine is). Both run from the main thread (where TRL's math-verify timeouts work).
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_math.py            # 1024 completions
-    .venv/bin/python benchmarks/bench_math.py --groups 8 # a quick run
-
-Our reward's pool is started (and its start timed) before the timed batch, and warmed on a
-separate small batch with other golds: the timed batch parses every gold for the first time, as
-a GRPO step does. TRL gets the same warm-up batch.
+    .venv/bin/python benchmarks/bench_math.py                 # 64 x 16, 3 repeats
+    .venv/bin/python benchmarks/bench_math.py --groups 8      # a quick run
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
-import random
+import statistics
 import sys
 import time
-from fractions import Fraction
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-NAMES = ["Natalia", "Weng", "Betty", "Julie", "James", "Mark", "Albert", "Ken", "Alexis", "Tina"]
-THINGS = ["clips", "pages", "eggs", "pens", "cookies", "marbles", "stickers", "apples"]
+from math_batches import Batch, easy_batch, realistic_batch  # noqa: E402
 
 
-def _reasoning(rng: random.Random) -> str:
-    """A few hundred characters of plausible working."""
-    steps = []
-    for _ in range(rng.randint(3, 9)):
-        a, b = rng.randint(2, 99), rng.randint(2, 99)
-        steps.append(
-            rng.choice(
-                [
-                    f"First, {a} + {b} = {a + b}.",
-                    f"Then multiply: {a} \\times {b} = {a * b}.",
-                    f"Let me double-check {a} - {b} = {a - b}.",
-                    f"So we have $\\frac{{{a}}}{{{b}}}$ of the total, hmm.",
-                    f"Wait, {a} items at {b} each is {a * b}.",
-                ]
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes (0 for any that is gone)."""
+    from verifiers_math.scheduling import cpu_seconds
+
+    return sum(cpu_seconds(pid) or 0.0 for pid in pids)
+
+
+def _fresh_pool(reward, workers: int) -> tuple[object, float]:
+    """Stop this process's pools and forget golds, then start and warm a new pool on other golds."""
+    from verifiers_math import grading
+    from verifiers_math.pool import get_pool, shutdown_pools
+
+    shutdown_pools()
+    grading.GOLD_MEMO.data.clear()
+    start = time.perf_counter()
+    pool = get_pool(workers, 1024)
+    pool.warm()
+    seconds = time.perf_counter() - start
+    warm = easy_batch(4, 8, seed=12345)  # golds of its own: the timed batch's golds stay cold
+    reward(prompts=warm.prompts, completions=warm.completions, solution=warm.golds)
+    return pool, seconds
+
+
+def _ours(reward, batch: Batch, workers: int, per_gold: bool = False) -> tuple[float, float, list]:
+    pool, _ = _fresh_pool(reward, workers)
+    pids = pool.worker_pids()
+    cpu0, own0 = _cpu(pids), time.process_time()
+    start = time.perf_counter()
+    if per_gold:
+        values: list = []
+        bounds = [0] + [i for i in range(1, len(batch.golds)) if batch.golds[i] != batch.golds[i - 1]]
+        for lo, hi in zip(bounds, bounds[1:] + [len(batch.golds)]):
+            values += reward(
+                prompts=batch.prompts[lo:hi],
+                completions=batch.completions[lo:hi],
+                solution=batch.golds[lo:hi],
             )
-        )
-    return " ".join(steps)
-
-
-def _gsm_problem(rng: random.Random) -> tuple[str, list[str], list[str]]:
-    """A GSM8K-style gold and (correct forms, wrong forms) of its answer."""
-    name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b, c = rng.randint(3, 60), rng.randint(2, 40), rng.randint(1, 500)
-    ab = a * b
-    answer = ab + c if rng.random() < 0.7 else ab * c
-    op = "+" if answer == ab + c else "*"
-    gold = (
-        f"{name} buys {b} packs of {a} {thing}, so {a}*{b} = <<{a}*{b}={ab}>>{ab} {thing}.\n"
-        f"Then {ab}{op}{c} = <<{ab}{op}{c}={answer}>>{answer}.\n#### {answer}"
-    )
-    right = [str(answer)]
-    if answer >= 1000:
-        right.append(f"{answer:,}")
-    right.append(f"{answer}.00" if rng.random() < 0.3 else str(answer))
-    wrong = [str(answer + rng.choice([-10, -1, 1, 2, 100])), str(ab), str(c), str(answer * 10)]
-    return gold, right, [w for w in wrong if int(w) != answer]
-
-
-def _math_problem(rng: random.Random) -> tuple[str, list[str], list[str]]:
-    """A MATH-style solution ending in a boxed answer, and right/wrong forms of that answer."""
-    kind = rng.choice(["frac", "sqrt", "interval", "poly", "tuple", "pi", "int"])
-    if kind == "frac":
-        q = rng.choice([3, 4, 5, 6, 7, 8, 9, 12])
-        p = rng.choice([k for k in range(1, 3 * q) if math.gcd(k, q) == 1])
-        box = f"\\frac{{{p}}}{{{q}}}"
-        right = [box, f"\\dfrac{{{2 * p}}}{{{2 * q}}}", f"{p}/{q}"]
-        if q in (4, 5, 8):
-            right.append(str(float(Fraction(p, q))))
-        wrong = [f"\\frac{{{q}}}{{{p}}}", f"\\frac{{{p + 1}}}{{{q}}}", str(p)]
-        if Fraction(f"{p / q:.2f}") != Fraction(p, q):  # a rounded decimal is wrong only if inexact
-            wrong.append(f"{p / q:.2f}")
-    elif kind == "sqrt":
-        k, m = rng.randint(2, 9), rng.choice([2, 3, 5, 6, 7, 10])
-        box = f"{k}\\sqrt{{{m}}}"
-        right = [box, f"\\sqrt{{{k * k * m}}}", f"{k}\\sqrt {m}"]
-        wrong = [f"{k}\\sqrt{{{m + 1}}}", f"\\sqrt{{{k * m}}}", str(k * m), f"{k + 1}\\sqrt{{{m}}}"]
-    elif kind == "interval":
-        a = rng.randint(-9, 3)
-        b = a + rng.randint(1, 9)
-        box = f"[{a}, {b})"
-        right = [box, f"[{a},{b})", f"\\left[{a}, {b}\\right)"]
-        wrong = [f"({a}, {b})", f"[{a}, {b}]", f"({a}, {b}]", f"[{a}, {b + 1})"]
-    elif kind == "poly":
-        a, b = rng.randint(1, 9), rng.randint(1, 9)
-        box = f"x^2 + {a + b}x + {a * b}"
-        right = [box, f"(x+{a})(x+{b})", f"{a * b} + {a + b}x + x^2"]
-        wrong = [f"x^2 + {a * b}x + {a + b}", f"(x-{a})(x-{b})", f"x^2 + {a + b}x"]
-    elif kind == "tuple":
-        a, b = rng.randint(-9, 9), rng.randint(-9, 9)
-        if a == b:
-            b += 1
-        box = f"({a}, {b})"
-        right = [box, f"({a},{b})", f"\\left({a}, {b}\\right)"]
-        wrong = [f"({b}, {a})", f"({a}, {-b})", f"({a + 1}, {b})"]
-    elif kind == "pi":
-        k = rng.randint(2, 30)
-        box = f"{k}\\pi"
-        right = [box, f"\\pi \\cdot {k}", f"{k} \\pi"]
-        wrong = [f"{k + 1}\\pi", str(k), f"{2 * k}\\pi", f"{k * 3.14:.2f}"]
     else:
-        n = rng.randint(2, 2000)
-        box = str(n)
-        right = [box, f"{n}"]
-        wrong = [str(n + 1), str(n - 1), str(2 * n)]
-    gold = f"We simplify step by step. {_reasoning(rng)} Therefore the answer is $\\boxed{{{box}}}$."
-    return gold, right, wrong
+        values = reward(prompts=batch.prompts, completions=batch.completions, solution=batch.golds)
+    wall = time.perf_counter() - start
+    cpu = _cpu(pids) - cpu0 + time.process_time() - own0  # workers killed on the way are not counted
+    return wall, cpu, values
 
 
-def _completion(rng: random.Random, answer: str, gsm: bool) -> str:
-    """A completion that states ``answer`` in one of the common formats."""
-    think = f"<think>\n{_reasoning(rng)}\n</think>\n"
-    style = rng.random()
-    if style < 0.55:
-        return f"{think}So the final answer is $\\boxed{{{answer}}}$."
-    if gsm and style < 0.68:
-        return f"{think}{_reasoning(rng)}\n#### {answer}"
-    if style < 0.82:
-        return f"{think}The answer is {answer}." if gsm else f"{think}The final answer is ${answer}$."
-    if style < 0.92:
-        return (
-            f"{think}Putting it together, we get {answer}"
-            if gsm
-            else f"{think}Putting it together: ${answer}$"
-        )
-    return f"<think>{_reasoning(rng)} so maybe \\boxed{{{answer}}}"  # cut off: no answer
+def _trl(batch: Batch, wrapped: bool) -> tuple[float, list]:
+    from trl.rewards import accuracy_reward
 
-
-def make_batch(groups: int, per_gold: int, seed: int) -> tuple[list[str], list[str], list[float]]:
-    """``groups`` golds (alternating GSM8K/MATH style) with ``per_gold`` completions each."""
-    rng = random.Random(seed)
-    completions, solutions, labels = [], [], []
-    for g in range(groups):
-        gsm = g % 2 == 0
-        gold, right, wrong = _gsm_problem(rng) if gsm else _math_problem(rng)
-        for _ in range(per_gold):
-            correct = rng.random() < 0.45
-            answer = rng.choice(right if correct else wrong)
-            text = _completion(rng, answer, gsm)
-            completions.append(text)
-            solutions.append(gold)
-            labels.append(1.0 if correct and "</think>" in text else 0.0)
-    return completions, solutions, labels
-
-
-def _start_costs(pool) -> dict[str, float]:
-    """Seconds to get one more ready worker, by start method (median of a few)."""
-    import importlib
-    import multiprocessing
-    import statistics
-
-    def median(fn, n: int = 5) -> float:
-        times = []
-        for _ in range(n):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return statistics.median(times)
-
-    def zygote_fork() -> None:
-        worker = pool._fork()  # a fork of the warm zygote, until its hello
-        worker.conn.recv_bytes()
-        worker.kill()
-
-    def start(ctx) -> None:
-        p = ctx.Process(target=importlib.import_module, args=("math_verify",))
-        p.start()
-        p.join()
-
-    forkserver = multiprocessing.get_context("forkserver")
-    forkserver.set_forkserver_preload(["math_verify"])
-    start(forkserver)  # starts the fork server itself
-    spawn = multiprocessing.get_context("spawn")
-    return {
-        "zygote fork (ours)": median(zygote_fork),
-        "forkserver, math-verify preloaded": median(lambda: start(forkserver)),
-        "spawn (fresh interpreter imports math-verify)": median(lambda: start(spawn), 3),
-    }
+    conversational = [[{"role": "assistant", "content": c}] for c in batch.completions]
+    golds = [f"${g}$" for g in batch.golds] if wrapped else list(batch.golds)
+    start = time.perf_counter()
+    values = accuracy_reward(conversational, golds)
+    return time.perf_counter() - start, values
 
 
 def _agreement(values: list, labels: list[float]) -> float:
     return sum((v or 0.0) == y for v, y in zip(values, labels)) / len(labels)
+
+
+def _report(name: str, batch: Batch, reward, args) -> None:
+    n, golds = len(batch.completions), len(set(batch.golds))
+    distinct = len({(g, c.rsplit("</think>", 1)[-1]) for g, c in zip(batch.golds, batch.completions)})
+    print(
+        f"{name} batch: {n} completions, {args.groups} groups x {args.per_gold} ({golds} distinct golds), "
+        f"{distinct} distinct answer texts"
+    )
+    runs = [_ours(reward, batch, args.workers) for _ in range(args.repeats)]
+    walls = sorted(r[0] for r in runs)
+    ours, cpu = statistics.median(walls), statistics.median(r[1] for r in runs)
+    values = runs[0][2]
+    print(
+        f"  verifiers-math accuracy, one call:       {ours:6.2f} s  (cold, median of {args.repeats}: "
+        f"{walls[0]:.2f}-{walls[-1]:.2f} s; CPU {cpu:.2f} s)  None {sum(v is None for v in values)}  "
+        f"agreement {_agreement(values, batch.labels):.3f}"
+    )
+    split = sorted(_ours(reward, batch, args.workers, per_gold=True)[0] for _ in range(args.repeats))
+    print(
+        f"  verifiers-math accuracy, per-gold calls: {statistics.median(split):6.2f} s  (cold, {golds} calls, "
+        f"median of {args.repeats}: {split[0]:.2f}-{split[-1]:.2f} s)"
+    )
+    for wrapped in (False, True):
+        cpu0 = time.process_time()
+        seconds, theirs = _trl(batch, wrapped)
+        trl_cpu = time.process_time() - cpu0
+        label = "golds in $...$" if wrapped else "raw golds     "
+        print(
+            f"  trl accuracy_reward, {label}:   {seconds:6.2f} s  (CPU {trl_cpu:.2f} s)  None {sum(v is None for v in theirs):4d}  "
+            f"agreement {_agreement(theirs, batch.labels):.3f}  -> verifiers-math {seconds / ours:.1f}x faster "
+            f"({trl_cpu / cpu:.1f}x less CPU)"
+        )
 
 
 def main() -> int:
@@ -207,54 +139,33 @@ def main() -> int:
     parser.add_argument("--per-gold", type=int, default=16, help="completions per gold (default 16)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=3.0, help="our reward's timeout (default 3)")
-    parser.add_argument("--skip-start-methods", action="store_true", help="do not time worker start methods")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="cold runs of our reward per batch (default 3)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="grading processes (default: one per CPU, at most 8)"
+    )
+    parser.add_argument("--only", choices=("realistic", "easy"), help="run one batch only")
     args = parser.parse_args()
 
-    logging.disable(logging.WARNING)  # math-verify warns per parse when timeouts are off
-    from trl.rewards import accuracy_reward
-    from verifiers_math.pool import default_size, get_pool
+    logging.disable(logging.WARNING)  # math-verify warns per parse when its timeouts are off
+    import trl.rewards  # noqa: F401  (imported before timing)
+    from verifiers_math.pool import default_size
 
     import verifiers_core
 
-    completions, solutions, labels = make_batch(args.groups, args.per_gold, args.seed)
-    warm_c, warm_s, _ = make_batch(4, 4, args.seed + 1)
-    conversational = [[{"role": "assistant", "content": c}] for c in completions]
-    warm_conv = [[{"role": "assistant", "content": c}] for c in warm_c]
-    n = len(completions)
-    workers = default_size()
+    args.workers = args.workers or default_size()
+    reward = verifiers_core.get_reward("accuracy", timeout=args.timeout, workers=args.workers)
+    _, start = _fresh_pool(reward, args.workers)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"batch: {n} completions, {args.groups} golds x {args.per_gold}; CPUs {os.cpu_count()}, workers {workers}"
+        f"CPUs {os.cpu_count()}, grading workers {args.workers}, load average {load:.2f}; "
+        f"pool start (once per process, not in the times below): {start:.2f} s"
     )
-
-    reward = verifiers_core.get_reward("accuracy", timeout=args.timeout)
-    t = time.perf_counter()
-    pool = get_pool(workers, 1024)
-    pool.warm()
-    pool_start = time.perf_counter() - t
-    reward(prompts=["p"] * len(warm_c), completions=warm_c, solution=warm_s)
-    accuracy_reward(warm_conv, warm_s)
-
-    t = time.perf_counter()
-    ours = reward(prompts=["p"] * n, completions=completions, solution=solutions)
-    ours_s = time.perf_counter() - t
-
-    t = time.perf_counter()
-    theirs = accuracy_reward(conversational, solutions)
-    trl_s = time.perf_counter() - t
-
-    print(f"pool start (once per process, before the timed batch): {pool_start:.2f} s")
-    print(f"verifiers-math accuracy: {ours_s:.2f} s  ({1000 * ours_s / n:.2f} ms/completion)")
-    print(f"trl accuracy_reward:     {trl_s:.2f} s  ({1000 * trl_s / n:.2f} ms/completion)")
-    print(f"speed-up: {trl_s / ours_s:.1f}x")
-    print(
-        f"agreement with the generator's labels: verifiers-math {_agreement(ours, labels):.3f}, "
-        f"trl {_agreement(theirs, labels):.3f}; None: ours {sum(v is None for v in ours)}, "
-        f"trl {sum(v is None for v in theirs)}"
-    )
-    if not args.skip_start_methods:
-        print("one more ready worker (replacing a killed one), median:")
-        for method, seconds in _start_costs(pool).items():
-            print(f"  {method}: {1000 * seconds:.1f} ms")
+    if args.only in (None, "realistic"):
+        _report("realistic", realistic_batch(args.groups, args.per_gold, args.seed), reward, args)
+    if args.only in (None, "easy"):
+        _report("easy", easy_batch(args.groups, args.per_gold, args.seed), reward, args)
     return 0
 
 

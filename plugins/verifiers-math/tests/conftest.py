@@ -12,21 +12,28 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(__file__).parent / "data" / "math_corpus.jsonl"
+#: Real model generations from public evaluation outputs, each with its source, labelled by judgement.
+REAL_GENERATIONS = Path(__file__).parent / "data" / "real_generations.jsonl"
 #: The timeout used by the tests: modest, so pathological cases stay quick.
 TIMEOUT = 1.0
 WORKERS = 2
 MEMORY_MB = 1024
 
 
-def load_corpus() -> list[dict]:
-    """The labelled corpus, one dict per JSON line."""
-    with CORPUS.open(encoding="utf-8") as f:
+def load_corpus(path: Path = CORPUS) -> list[dict]:
+    """A labelled corpus, one dict per JSON line."""
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
 @pytest.fixture(scope="session")
 def corpus() -> list[dict]:
     return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def real_generations() -> list[dict]:
+    return load_corpus(REAL_GENERATIONS)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The labelled corpus: agreement with hand labels, and bounded time on pathological inputs."""
+"""The two labelled corpora (hand-written cases; real model generations): agreement with the labels,
+and bounded time on pathological inputs."""
 
 from __future__ import annotations
 
@@ -10,19 +11,39 @@ import pytest
 
 QUICK = 0.5  # seconds: the timeout of the timing tests
 CATEGORIES = {"gsm8k", "math_solution", "bare_gold", "number_gold", "policy", "unusable_gold", "pathological"}
+#: The classes added with the answer-region and grading work (each at least a few cases).
+NEW_CATEGORIES = {
+    "multi_box",
+    "exact_value",
+    "sequence",
+    "free_form",
+    "separator",
+    "text_answer",
+    "choice",
+    "constant",
+    "radical",
+    "units",
+}
 
 
 def _score(reward, rows):
     return reward(
-        prompts=["Solve."] * len(rows),
+        prompts=[r.get("prompt", "Solve.") for r in rows],
         completions=[r["completion"] for r in rows],
         solution=[r["solution"] for r in rows],
     )
 
 
+def _misses(reward, rows) -> list:
+    values = _score(reward, rows)
+    return [(r["id"], r["note"], r["expected"], v) for r, v in zip(rows, values) if v != r["expected"]]
+
+
 def test_corpus_is_large_and_covers_every_category(corpus):
-    assert len(corpus) >= 300
-    assert CATEGORIES <= {r["category"] for r in corpus}
+    assert len(corpus) >= 530
+    counts = Counter(r["category"] for r in corpus)
+    assert sum(counts[c] for c in NEW_CATEGORIES) >= 150 and min(counts[c] for c in NEW_CATEGORIES) >= 8
+    assert CATEGORIES | NEW_CATEGORIES <= {r["category"] for r in corpus}
     assert len({r["id"] for r in corpus}) == len(corpus)
     labels = Counter(r["expected"] for r in corpus)
     assert labels[1.0] > 100 and labels[0.0] > 100 and labels[None] >= 10  # both verdicts well represented
@@ -42,10 +63,31 @@ def test_corpus_is_large_and_covers_every_category(corpus):
 
 
 def test_agreement_with_hand_labels_is_at_least_97_percent(accuracy, corpus):
-    values = _score(accuracy, corpus)
-    misses = [(r["id"], r["note"], r["expected"], v) for r, v in zip(corpus, values) if v != r["expected"]]
+    misses = _misses(accuracy, corpus)
     agreement = 1 - len(misses) / len(corpus)
     assert agreement >= 0.97, f"agreement {agreement:.3f}; misses: {misses}"
+
+
+def test_real_generations_corpus_names_its_sources(real_generations):
+    assert len(real_generations) >= 300
+    assert len({r["id"] for r in real_generations}) == len(real_generations)
+    for row in real_generations:
+        source = row["source"]
+        assert source["repo"] and source["path"] and len(source["commit"]) == 40, row["id"]
+        assert (
+            source["url"] == f"https://github.com/{source['repo']}/blob/{source['commit']}/{source['path']}"
+        )
+        assert row["expected"] in (0.0, 1.0) and row["note"]
+    models = Counter(r["source"]["model"].split(" (")[0] for r in real_generations)
+    assert len(models) >= 5, models  # several model families, not one
+    labels = Counter(r["expected"] for r in real_generations)
+    assert labels[1.0] >= 100 and labels[0.0] >= 100
+
+
+def test_agreement_with_labels_of_real_generations_is_at_least_99_percent(accuracy, real_generations):
+    misses = _misses(accuracy, real_generations)
+    agreement = 1 - len(misses) / len(real_generations)
+    assert agreement >= 0.99, f"agreement {agreement:.3f}; misses: {misses}"
 
 
 def _timed_cases(reward, corpus) -> list[tuple[str, float, object, object]]:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from verifiers_math import grading
-from verifiers_math.pool import Report, Task, get_pool
+from verifiers_math.pool import Item, Report, Task, WorkerPool, get_pool
 
 TOWER = r"\dfrac{5^{(5^{(5^{(5^5)})}-4)}-5}{16}"
 
@@ -32,7 +32,7 @@ def test_pool_is_shared_per_settings(pool, pool_settings):
 def test_overrunning_worker_is_killed_and_replaced(pool):
     killed, started = pool.killed_workers, pool.started_workers
     begin = time.monotonic()
-    report = pool.run([Task("3", [(0, TOWER, False), (1, "3", False)])], timeout=0.5)
+    report = pool.run([Task("3", [Item(0, [TOWER]), Item(1, ["3"])])], timeout=0.5)
     elapsed = time.monotonic() - begin
     assert report.outcomes[0].status == "timeout"
     assert report.outcomes[1].status == "ok" and report.outcomes[1].verdict == 1  # the rest was re-queued
@@ -42,27 +42,31 @@ def test_overrunning_worker_is_killed_and_replaced(pool):
     assert len(pool.worker_pids()) == pool.size  # replaced
 
 
-def test_deadline_counts_from_each_step_not_from_the_chunk(pool):
+def test_deadline_counts_from_each_step_not_from_the_task(pool_settings):
     # Forty distinct answers (80 nested fractions each: no cache helps) that take some tens of
-    # milliseconds each, sent as one chunk with a 0.6 s timeout: the chunk as a whole takes well
-    # over the timeout, no single answer comes near it. A deadline per chunk would time most out.
+    # milliseconds each, given to one worker with a 0.6 s timeout: all of them take well over the
+    # timeout, no single answer comes near it. A deadline per task would time most out.
     def deep(k: int) -> str:
         return "\\frac{" * 80 + str(k) + "}{1}" * 80
 
-    pool.run([Task("2", [(0, deep(1000), False)])], timeout=30)  # the parser learns the shape once
-    items = [(i, deep(i + 2), False) for i in range(40)]
-    begin = time.monotonic()
-    report = pool.run([Task("2", items)], timeout=0.6)
-    elapsed = time.monotonic() - begin
+    solo = WorkerPool(size=1, memory_mb=pool_settings["memory_mb"])
+    try:
+        solo.run([Task("2", [Item(0, [deep(1000)])])], timeout=30)  # the parser learns the shape once
+        items = [Item(i, [deep(i + 2)]) for i in range(40)]
+        begin = time.monotonic()
+        report = solo.run([Task("2", items)], timeout=0.6)
+        elapsed = time.monotonic() - begin
+    finally:
+        solo.close()
     assert [report.outcomes[i].status for i in range(40)] == ["ok"] * 40
     assert [report.outcomes[i].verdict for i in range(40)] == [1] + [0] * 39
-    assert elapsed > 0.6  # the chunk overran the timeout; no step did
+    assert elapsed > 0.6  # the work overran the timeout; no step did
 
 
 def test_worker_that_dies_is_replaced_and_its_step_decided(pool):
     result: dict = {}
     thread = threading.Thread(
-        target=lambda: result.setdefault("r", pool.run([Task("3", [(0, TOWER, False)])], 30))
+        target=lambda: result.setdefault("r", pool.run([Task("3", [Item(0, [TOWER])])], 30))
     )
     thread.start()
     time.sleep(0.5)
@@ -71,7 +75,7 @@ def test_worker_that_dies_is_replaced_and_its_step_decided(pool):
     thread.join(10)
     assert not thread.is_alive(), "a dead worker left the caller waiting"
     assert result["r"].outcomes[0].status in ("crash", "gold")
-    after = pool.run([Task("\\frac{1}{2}", [(0, "0.5", False)])], 5)
+    after = pool.run([Task("\\frac{1}{2}", [Item(0, ["0.5"])])], 5)
     assert after.outcomes[0].verdict == 1
 
 
@@ -97,21 +101,38 @@ def test_gold_parsed_once_per_distinct_gold_and_fast_paths_skip_the_pool(monkeyp
 
     class Recorder:
         def run(self, tasks, timeout):
-            sent.extend(Task(t.gold, list(t.items)) for t in tasks)
+            sent.extend(Task(t.gold, list(t.items), t.tolerance) for t in tasks)
             return Report()
 
     monkeypatch.setattr(grading, "get_pool", lambda *a: Recorder())
-    settings = grading.Settings(chunk_size=4)
+    settings = grading.Settings()
     # simple golds and answers: decided here, nothing sent
     grading.grade(
         ["\\boxed{72}", "#### 71", "\\boxed{\\frac{2}{4}}"], ["#### 72", "#### 72", "0.5"], settings
     )
     assert sent == []
-    # ten distinct non-simple answers to one gold, and repeats: one gold, chunks of 4, repeats graded once
+    # ten distinct non-simple answers to one gold, and repeats: one task, each distinct answer once
     answers = [f"\\boxed{{x^{k}+1}}" for k in range(3, 13)] + ["\\boxed{x^3+1}"] * 6
-    grading.grade(answers, ["x^2+1"] * len(answers), settings)
-    assert {t.gold for t in sent} == {"x^2+1"}
-    assert [len(t.items) for t in sent] == [4, 4, 2]
+    verdicts = grading.grade(answers, ["x^2+1"] * len(answers), settings)
+    assert [t.gold for t in sent] == ["x^2+1"]
+    assert len(sent[0].items) == 10 and all(len(item.parts) == 1 for item in sent[0].items)
+    assert {v.event for v in verdicts} == {"crash"}  # the recorder reported nothing: never a silent 1
+
+
+def test_scheduler_streams_items_to_the_worker_that_holds_the_gold(pool):
+    # Two golds, many answers each: every answer is graded, each worker parses each gold at most
+    # once, and no worker is left waiting with items queued elsewhere (streamed one at a time).
+    tasks = [
+        Task("x^2+1", [Item(i, [f"x^{2 + i % 3}+1"]) for i in range(12)]),
+        Task("\\frac{x}{2}", [Item(100 + i, [f"\\frac{{x}}{{{2 + i % 2}}}"]) for i in range(12)]),
+    ]
+    report = pool.run(tasks, timeout=5)
+    assert len(report.outcomes) == 24 and all(o.status == "ok" for o in report.outcomes.values())
+    assert [report.outcomes[i].verdict for i in range(3)] == [1, 0, 0]
+    assert report.stats.tasks_sent == 24
+    assert report.stats.gold_parses <= pool.size * 2
+    again = pool.run([Task("x^2+1", [Item(0, ["1+x^2"])])], timeout=5)
+    assert again.outcomes[0].verdict == 1 and again.stats.gold_parses == 0  # a worker still holds it
 
 
 def test_pool_and_zygote_stop_when_the_process_exits():
@@ -150,4 +171,38 @@ def test_a_forked_child_gets_its_own_pool(pool, pool_settings):
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
-    assert pool.run([Task("1", [(0, "1.0", False)])], 5).outcomes[0].verdict == 1
+    assert pool.run([Task("1", [Item(0, ["1.0"])])], 5).outcomes[0].verdict == 1
+
+
+def test_two_stage_parsing_reads_every_corpus_answer_as_the_full_parser_does(corpus):
+    # The workers parse in ANTLR's SLL mode first (much faster) and in full LL mode only when that
+    # fails; where SLL succeeds, the result must be the full parser's.
+    import logging
+
+    from latex2sympy2_extended import latex2sympy2
+    from verifiers_math.compare import _two_stage_converter
+    from verifiers_math.extract import all_boxed
+
+    logging.getLogger("latex2sympy2_extended").setLevel(logging.CRITICAL)
+    texts = []
+    for row in corpus:
+        if (
+            not row["pathological"]
+            and isinstance(row["completion"], str)
+            and isinstance(row["solution"], str)
+        ):
+            texts += [t for t in all_boxed(row["completion"])[-1:] + [row["solution"]] if len(t) < 200]
+    texts = list(dict.fromkeys(texts))[:400]
+    base = latex2sympy2._Latex2Sympy
+    base = getattr(base, "__mro__", (base,))[1] if base.__name__.startswith("TwoStage") else base
+    fast = _two_stage_converter(base)
+
+    def read(converter, text):
+        try:
+            return str(converter(None, None).parse(text))
+        except Exception as exc:  # a text neither parser reads must fail in both
+            return type(exc).__name__
+
+    assert len(texts) > 300
+    differ = [t for t in texts if read(base, t) != read(fast, t)]
+    assert not differ, differ[:5]

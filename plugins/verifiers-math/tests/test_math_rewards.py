@@ -96,16 +96,21 @@ def test_think_opened_by_the_prompt_needs_a_closed_reasoning(pool_settings):
 def test_counts_and_extracted_answers_reach_the_trainer(accuracy):
     metrics: dict[str, float] = {}
     extra: dict[str, list] = {}
-    completions = ["\\boxed{\\frac12}", "no answer here", "\\boxed{5^{5^{5^{5^{5}}}}}", "\\boxed{1}"]
+    completions = [
+        "\\boxed{\\frac12}",
+        "no answer here",
+        "\\boxed{\\dfrac{5^{(5^{(5^{(5^5)})}-4)}-5}{16}}",  # a tower: evaluating it never ends
+        "\\boxed{1}",
+    ]
     values = _call(
         accuracy,
         completions,
-        ["0.5", "0.5", "0.5", ""],
+        ["0.5", "0.5", "3", ""],
         log_metric=lambda name, value: metrics.__setitem__(name, value),
         log_extra=lambda column, vals: extra.__setitem__(column, vals),
     )
     assert values == [1.0, 0.0, 0.0, None]
-    assert metrics["accuracy/timeouts"] == 1.0
+    assert metrics["accuracy/timeouts"] == 1.0, sorted((k, v) for k, v in metrics.items() if v)
     assert metrics["accuracy/unusable_golds"] == 1.0
     assert metrics["accuracy/unparsed"] == 1.0
     assert metrics["accuracy/errors"] == 0.0
@@ -160,3 +165,19 @@ def test_cosine_without_token_ids_estimates_from_characters(pool_settings):
     (value,) = cosine(prompts=["p"], completions=[text], solution=["1"])
     assert value == pytest.approx(0.75)
     assert math.isclose(cosine.length(text, None), 5)
+
+
+def test_declared_parameters_match_the_constructors():
+    # plugin.py declares each parameter for the registry (help, bounds); the constructors must take the
+    # same names with the same defaults.
+    import inspect
+
+    from verifiers_math.plugin import ACCURACY_PARAMS, COSINE_PARAMS
+    from verifiers_math.rewards import AccuracyReward, CosineReward
+
+    accuracy = inspect.signature(AccuracyReward.__init__).parameters
+    declared = {p.name: p.default for p in ACCURACY_PARAMS}
+    assert declared == {name: p.default for name, p in accuracy.items() if name != "self"}
+    cosine_own = {name: p.default for name, p in inspect.signature(CosineReward.__init__).parameters.items()}
+    cosine_own.pop("self"), cosine_own.pop("accuracy")
+    assert {p.name: p.default for p in COSINE_PARAMS} == {**cosine_own, **declared}

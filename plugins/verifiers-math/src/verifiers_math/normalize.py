@@ -3,7 +3,9 @@
 These close the gaps that matter for training (measured with math-verify 0.9.0): ``4.5e33`` (read
 as ``4.5·e·33``), ``10^33`` meaning ``10^{33}``, Unicode ``−``, ``√``, ``π``, ``×``, ``≤`` and
 friends, thousands separators (``1,000,000``, ``1{,}000``, ``1\\,000``), ``**bold**``, degrees
-(``30°``, ``30 degrees``), ``\\text{...}`` around a whole answer, and ``\\varnothing``.
+(``30°``, ``30 degrees``), ``\\text{...}`` around a whole answer, ``\\varnothing``, MATH's
+``11,\\! 111`` separators, and ``\\mathrm{e}`` / ``\\mathrm{i}`` (Euler's number and the imaginary unit, which
+math-verify would otherwise read as plain symbols).
 
 They never make a comparison looser: brackets of intervals are kept, percentages are left to
 math-verify (``50\\%`` equals ``0.5`` and ``50``, never ``0.5`` equals ``50``), no tolerance is added.
@@ -55,12 +57,22 @@ _UNICODE = {
 _UNICODE_RE = re.compile("|".join(re.escape(k) for k in _UNICODE))
 
 _COMMANDS = (
+    # `11,\! 111`: MATH's thousands separator; marked unambiguous before `\!` is dropped.
+    (re.compile(r",\s*\\!\s*(?=\d)"), "{,}"),
+    (re.compile(r"\\(?:mathrm|operatorname)\s*\{\s*([ei])\s*\}"), r"\1"),
     (re.compile(r"\\varnothing\b"), r"\\emptyset"),
     (re.compile(r"\\[dt]frac\b"), r"\\frac"),
     (re.compile(r"\\displaystyle\b|\\!"), ""),
     (re.compile(r"\\left\.|\\right\."), ""),
     (re.compile(r"\\(?:left|right)\b"), ""),
     (re.compile(r"\\degree\b|\^\{\\circ\}"), r"^\\circ"),
+    # Degrees inside a trigonometric function are an angle: `\sin 45^\circ` is `\sin(\pi/4)`, not sin(45).
+    (
+        re.compile(
+            r"\\(sin|cos|tan|sec|csc|cot)\s*(\^\{?-?\d\}?)?\s*\(?\s*(-?\d{1,4}(?:\.\d{1,6})?)\s*\^\s*\\circ\s*\)?"
+        ),
+        r"\\\1\2\\left(\\frac{\3\\pi}{180}\\right)",
+    ),
 )
 # `2**10` is Python's power; any other `**` is Markdown bold.
 _PY_POWER_RE = re.compile(r"(\d)\s*\*\*\s*(-?\d+)")
@@ -79,6 +91,14 @@ _MOD_RE = re.compile(r"\s*\(?\\(?:pmod|bmod|mod)\s*\{?\s*\d+\s*\}?\)?$")
 _OVERLINE_RE = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}")
 _CURRENCY_RE = re.compile(r"^\\?\$\s*(?=[-+]?\d)")
 _NUMBER_WORDS_RE = re.compile(r"^([-+]?\d[\d,]*(?:\.\d+)?)(?:\s+[A-Za-z]{3,}\.?){1,4}$")
+# A whole answer that is a value then units: `12\text{ cm}`, `5.4 \text{ cents}`, `9 \mbox{ m}^2`, `8 cm`.
+# Units are read here, not by math-verify's `units` rule, which also strips letters that are variables
+# (`3t` would equal `3`, `2ab` would equal `2`, `\sin^2 t` would lose its `t`).
+_TEXT_UNIT_RE = re.compile(
+    r"^(?P<value>.*?[\d}])\s*(?:\\[,;!]\s*)*\\(?:text|mbox|mathrm)\s*\{\s*[A-Za-z][A-Za-z .]{0,30}\}(?:\^\{?[23]\}?)?$"
+)
+_SHORT_UNITS = "cm|mm|km|kg|mg|ml|mL|ft|yd|mi|oz|lb|lbs|hr|hrs|sec|min|mph|kph|kmh"
+_SHORT_UNIT_RE = re.compile(rf"^([-+]?\d[\d,]*(?:\.\d+)?)\s+(?:{_SHORT_UNITS})(?:\^\{{?[23]\}}?)?\.?$")
 
 
 def _closing(text: str) -> int:
@@ -187,6 +207,13 @@ def normalize(text: str, whole: bool = True) -> str:
     'The root is $\\\\sqrt{3}$, about $1.7\\\\times10^{0}$.'
     >>> normalize(r"0.1\\overline{6}"), normalize(r"3 \\pmod{7}"), normalize("10 ways")
     ('\\\\frac{15}{90}', '3', '10')
+    >>> normalize(r"11,\\! 111,\\! 100"), normalize(r"\\mathrm{e}^{2}"), normalize(r"2+3\\mathrm{i}")
+    ('11111100', 'e^{2}', '2+3i')
+    >>> normalize(r"5.4 \\text{ cents}"), normalize(r"12\\,\\text{cm}^2"), normalize("8 cm"), normalize("3t")
+    ('5.4', '12', '8', '3t')
+    >>> normalize(r"\\sin 45^\\circ")
+    '\\\\sin\\\\left(\\\\frac{45\\\\pi}{180}\\\\right)'
+
     """
     # In free text, LaTeX that we introduce needs delimiters for math-verify to see it.
     left, right = ("$", "$") if not whole and "$" not in text and "\\(" not in text else ("", "")
@@ -208,8 +235,11 @@ def normalize(text: str, whole: bool = True) -> str:
         text = _strip_outer_braces(unwrap_text(_strip_outer_braces(text.strip())))
         text = _CURRENCY_RE.sub("", text)
         text = _MOD_RE.sub("", text)
-        m = _NUMBER_WORDS_RE.match(text)
-        if m:  # "10 ways", "300 miles": the number is the answer
+        m = _TEXT_UNIT_RE.match(text)
+        if m and not re.search(r"\\(?:text|mbox|mathrm)", m.group("value")):
+            text = m.group("value").strip()
+        m = _NUMBER_WORDS_RE.match(text) or _SHORT_UNIT_RE.match(text)
+        if m:  # "10 ways", "300 miles", "8 cm": the number is the answer
             text = m.group(1)
         m = _THOUSANDS_RE.match(text)
         if m:

@@ -46,8 +46,15 @@ ACCURACY_PARAMS = [
         max=64,
     ),
     Param("memory_mb", int, 1024, "address-space cap per grading process in MiB; 0 = none", min=0),
-    Param("chunk_size", int, 16, "answers sent to a worker at a time", min=1, max=4096),
     Param("max_answer_chars", int, 2000, "longer extracted answers (and golds) are not parsed", min=1),
+    Param(
+        "tolerance",
+        float,
+        1e-6,
+        "relative tolerance where a side is written as a decimal; exact values compare exactly",
+        min=0.0,
+        max=0.5,
+    ),
 ]
 
 COSINE_PARAMS = [

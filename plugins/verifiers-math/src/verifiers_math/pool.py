@@ -7,21 +7,23 @@ bytecodes. This pool owns its processes instead:
 - a *zygote* (``python -m verifiers_math.worker``, a fresh interpreter: safe however many threads
   torch has started in the trainer, and it never re-imports the trainer's ``__main__``) imports
   math-verify once and forks warm workers on request, in a few milliseconds;
-- each worker runs one task at a time and reports after the gold and after every answer; each step
-  has a deadline counted from when the worker started it (the worker's first message after a fork
-  marks its pick-up);
+- each worker grades what :mod:`verifiers_math.scheduling` streams to it and reports after the gold and
+  after every answer; each step gets ``timeout`` seconds of CPU counted from when the worker started it
+  (the worker's first message after a fork marks its pick-up), and at most ``timeout`` + 0.5 s of wall
+  time whatever the machine's load;
 - a worker that overruns its deadline is killed (``SIGKILL`` through a pidfd) and replaced; one that
-  dies (a crash, its memory cap) is replaced too. The step it was on is decided at once (an answer
-  scores as a timeout, a gold as unusable) and the rest of its task goes back to the queue.
+  dies (a crash) is replaced too, and so is one that reports hitting its memory cap. The step it was on
+  is decided at once (an answer scores as a timeout, a crash or a memory error, a gold as unusable) and
+  the rest of what it held goes back to the queue.
 
 Nothing here imports sympy: the caller only moves strings. The pool is shared per process and per
-settings through :func:`get_pool`, and shut down at exit.
+settings through :func:`get_pool`, and shut down at exit. It remembers which golds its workers have
+parsed (and which worker holds which) across calls, so the scheduler can send answers where the gold is.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import signal
 import socket
@@ -29,11 +31,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+
+from . import protocol
+from .protocol import Item, Task
+from .scheduling import GOLD_CACHE_SIZE, Outcome, Report, Run, RunStats
 
 #: How long a fresh zygote may take to import math-verify and warm up.
 ZYGOTE_START_TIMEOUT = 60.0
@@ -45,39 +50,8 @@ class PoolError(RuntimeError):
     """The grading processes could not be started (not a per-answer failure)."""
 
 
-@dataclass
-class Task:
-    """One gold answer and the answers to grade against it.
-
-    ``items`` are ``(index, text, free)``: ``index`` is the caller's row number, ``free`` asks the
-    worker to extract the answer from ``text`` itself (math-verify's extraction).
-    """
-
-    gold: str
-    items: list[tuple[int, str, bool]]
-
-
-@dataclass
-class Outcome:
-    """What happened to one item: ``status`` is ``ok``, ``timeout``, ``crash`` or ``gold``
-    (the gold could not be used: unparseable, timed out or crashed)."""
-
-    status: str
-    verdict: int = 0
-    parsed: bool = False
-    shown: str = ""
-
-
-@dataclass
-class Report:
-    """The outcomes of :meth:`WorkerPool.run`, by item index, and the golds that failed and why."""
-
-    outcomes: dict[int, Outcome] = field(default_factory=dict)
-    bad_golds: dict[str, str] = field(default_factory=dict)  # gold -> "unparsed" | "timeout" | "crash"
-
-
-class _Worker:
-    """The parent's handle on one worker process."""
+class Worker:
+    """The parent's handle on one worker process, and what it holds."""
 
     def __init__(self, pid: int, conn: Connection) -> None:
         self.pid, self.conn = pid, conn
@@ -87,9 +61,13 @@ class _Worker:
         except (AttributeError, OSError):  # old kernel: fall back to the pid
             self.pidfd = None
         self.started = False  # said hello
-        self.task: Task | None = None
-        self.gold_done = False
-        self.deadline = 0.0
+        self.outstanding: deque[Task] = deque()  # sent, not finished; the first one is running
+        self.gold_done = False  # the first outstanding task's gold is parsed
+        self.current_gold: str | None = None
+        self.golds: OrderedDict[str, bool] = OrderedDict()  # golds this worker has parsed (its cache)
+        self.deadline = float("inf")  # wall-clock backstop of the current step
+        self.step_wall = 0.0  # when the current step started
+        self.step_cpu: float | None = None  # the worker's CPU seconds when it started
 
     def kill(self) -> None:
         try:
@@ -121,7 +99,7 @@ class WorkerPool:
     thread: no signals are involved in the caller.
 
     >>> pool = WorkerPool(size=1, memory_mb=1024)
-    >>> report = pool.run([Task("\\\\frac{1}{2}", [(0, "0.5", False), (1, "2", False)])], timeout=5.0)
+    >>> report = pool.run([Task("\\\\frac{1}{2}", [Item(0, ["0.5"]), Item(1, ["2"])])], timeout=5.0)
     >>> [report.outcomes[i].verdict for i in (0, 1)]
     [1, 0]
     >>> pool.close()
@@ -135,10 +113,12 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._zygote: subprocess.Popen | None = None
         self._control: socket.socket | None = None
-        self._idle: list[_Worker] = []
-        self._busy: list[_Worker] = []
+        self._idle: list[Worker] = []
+        self._run: Run | None = None
+        self._known: OrderedDict[str, bool] = OrderedDict()  # golds some worker parsed successfully
         self.started_workers = 0  # forks so far, for tests and the benchmark
         self.killed_workers = 0
+        self.last_stats = RunStats()
         self.closed = False
 
     # -- processes -------------------------------------------------------------------------------
@@ -188,7 +168,7 @@ class WorkerPool:
                 self._zygote.wait()
             self._zygote = None
 
-    def _fork(self) -> _Worker:
+    def _fork(self) -> Worker:
         for attempt in range(2):
             if self._control is None or self._zygote is None or self._zygote.poll() is not None:
                 self._start_zygote()
@@ -205,7 +185,7 @@ class WorkerPool:
                 self._control = None
                 continue
             self.started_workers += 1
-            worker = _Worker(int(msg.decode()), Connection(fds[0]))
+            worker = Worker(int(msg.decode()), Connection(fds[0]))
             worker.deadline = time.monotonic() + WORKER_START_TIMEOUT
             return worker
         raise PoolError("unreachable")
@@ -220,7 +200,8 @@ class WorkerPool:
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (idle and busy), for diagnostics and tests."""
         self._prune_idle()
-        return [w.pid for w in self._idle + self._busy]
+        busy = self._run.busy if self._run is not None else []
+        return [w.pid for w in self._idle + busy]
 
     def _prune_idle(self) -> None:
         """Drop idle workers that died (killed from outside): an idle worker sends nothing but its
@@ -230,8 +211,8 @@ class WorkerPool:
         ready = set(wait([w.conn for w in self._idle], timeout=0))
         for worker in [w for w in self._idle if w.conn in ready]:
             try:
-                hello = json.loads(worker.conn.recv_bytes()).get("k") == "hello" and not worker.started
-            except (EOFError, OSError, ValueError, AttributeError):
+                hello = protocol.decode(worker.conn.recv_bytes())["kind"] == "hello" and not worker.started
+            except (EOFError, OSError, ValueError, KeyError):
                 hello = False
             if hello:  # a fresh worker saying it is ready
                 worker.started = True
@@ -267,121 +248,49 @@ class WorkerPool:
         """Grade ``tasks``; each step (a gold, an answer) gets ``timeout`` seconds from its start."""
         with self._lock:
             self._check_usable()
+            self._prune_idle()
+            self._run = Run(self, tasks, timeout)
             try:
-                return self._run(tasks, timeout)
+                report = self._run.execute()
             except BaseException:
                 # Interrupted (Ctrl-C in the trainer, a broken pipe): the busy workers hold tasks
                 # nobody will read; kill them, the next call forks fresh ones.
-                for worker in self._busy:
-                    worker.kill()
-                self._busy = []
+                for worker in self._run.busy:
+                    self.kill(worker)
                 raise
+            finally:
+                self._run = None
+            self.killed_workers += report.stats.kills + report.stats.memory_kills
+            self.last_stats = report.stats
+            return report
 
-    def _run(self, tasks: Sequence[Task], timeout: float) -> Report:
-        self._prune_idle()
-        report = Report()
-        queue: deque[Task] = deque(t for t in tasks)
-        busy = self._busy = []
-        while queue or busy:
-            # Hand out work to idle workers (forking replacements as needed).
-            while queue and len(busy) < self.size:
-                task = queue.popleft()
-                if task.gold in report.bad_golds:
-                    for index, _text, _free in task.items:
-                        report.outcomes[index] = Outcome("gold")
-                    continue
-                busy.append(self._assign(task, timeout))
-            if not busy:
-                break
-            now = time.monotonic()
-            ready = wait([w.conn for w in busy], timeout=max(0.0, min(w.deadline for w in busy) - now))
-            for worker in list(busy):
-                if worker.conn in ready and not self._read(worker, report, timeout):
-                    busy.remove(worker)
-                    self._fail(worker, report, queue, "crash")
-                elif worker.task is None:
-                    busy.remove(worker)
-                    self._idle.append(worker)
-            now = time.monotonic()
-            for worker in list(busy):
-                if worker.deadline <= now:
-                    busy.remove(worker)
-                    self._fail(worker, report, queue, "timeout")
-        return report
+    # The scheduler's view of the pool.
 
-    def _assign(self, task: Task, timeout: float) -> _Worker:
-        """Send ``task`` to an idle worker (or a fresh one) and return that worker."""
-        payload = json.dumps({"gold": task.gold, "items": [list(item) for item in task.items]}).encode()
-        for _attempt in range(3):
-            worker = self._idle.pop() if self._idle else self._fork()
-            try:
-                worker.conn.send_bytes(payload)
-            except OSError:  # it died while idle (killed from outside): replace it
-                worker.kill()
-                continue
-            worker.task, worker.gold_done = task, False
-            if worker.started:  # it is waiting on its socket: it picks the task up now
-                worker.deadline = time.monotonic() + timeout
-            return worker
-        raise PoolError("grading workers die as soon as they are given work")
+    def take_idle(self) -> Worker:
+        """An idle worker, or a fresh fork."""
+        return self._idle.pop() if self._idle else self._fork()
 
-    def _read(self, worker: _Worker, report: Report, timeout: float) -> bool:
-        """Take every message the worker has sent; ``False`` if it died."""
-        try:
-            while worker.conn.poll(0):
-                msg = json.loads(worker.conn.recv_bytes())
-                kind = msg.get("k")
-                now = time.monotonic()
-                if kind == "hello":
-                    worker.started = True
-                elif kind == "g":
-                    worker.gold_done = True
-                    task = worker.task
-                    if task is not None and not msg.get("ok"):
-                        report.bad_golds[task.gold] = "unparsed"
-                        for index, _text, _free in task.items:
-                            report.outcomes[index] = Outcome("gold")
-                        worker.task = None
-                    elif task is not None and not task.items:  # only the gold was asked about
-                        worker.task = None
-                elif kind == "r" and worker.task is not None:
-                    index = msg["i"]
-                    report.outcomes[index] = Outcome(
-                        "ok", int(msg.get("v", 0)), bool(msg.get("p")), str(msg.get("a", ""))
-                    )
-                    items = worker.task.items
-                    if items and items[0][0] == index:
-                        items.pop(0)
-                    if not items:
-                        worker.task = None
-                # Each step's deadline runs from the end of the previous one (or from pick-up).
-                worker.deadline = now + timeout
-        except (EOFError, OSError, ValueError):
-            return False
-        return True
+    def give_back(self, worker: Worker) -> None:
+        """``worker`` is idle again."""
+        self._idle.append(worker)
 
-    def _fail(self, worker: _Worker, report: Report, queue: deque[Task], why: str) -> None:
-        """Kill ``worker``, decide the step it was on, and queue the rest of its task."""
+    def kill(self, worker: Worker) -> None:
+        """Kill ``worker`` and fork its replacement now: the pool stays warm and at full size."""
         worker.kill()
-        self.killed_workers += 1
-        try:  # replace it now: the pool stays warm and at full size
+        try:
             self._idle.append(self._fork())
         except PoolError:
-            pass  # retried at the next dispatch
-        task = worker.task
-        if task is None:
-            return
-        if not worker.gold_done:
-            report.bad_golds.setdefault(task.gold, why)
-            for index, _text, _free in task.items:
-                report.outcomes[index] = Outcome("gold")
-            return
-        if task.items:
-            index = task.items[0][0]
-            report.outcomes[index] = Outcome(why)
-            rest = task.items[1:]
-            if rest:
-                queue.appendleft(Task(task.gold, rest))
+            pass  # retried by the next take_idle
+
+    def learn(self, gold: str) -> None:
+        """Some worker parsed ``gold``: it is safe to parse again elsewhere (see the scheduler)."""
+        self._known[gold] = True
+        self._known.move_to_end(gold)
+        if len(self._known) > 4 * GOLD_CACHE_SIZE:
+            self._known.popitem(last=False)
+
+    def knows(self, gold: str) -> bool:
+        return gold in self._known
 
 
 # -- one pool per process and settings ------------------------------------------------------------
@@ -447,3 +356,17 @@ def _forget_inherited_pools() -> None:
 atexit.register(shutdown_pools)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_inherited_pools)
+
+
+__all__ = [
+    "Item",
+    "Outcome",
+    "PoolError",
+    "Report",
+    "RunStats",
+    "Task",
+    "Worker",
+    "WorkerPool",
+    "default_size",
+    "get_pool",
+]

@@ -9,11 +9,23 @@ from typing import Any
 from verifiers_core import Batch, Reward
 from verifiers_core.text import check_think_opened
 
+from .compare import DEFAULT_TOLERANCE
 from .extract import ANSWER_FORMATS
 from .grading import Settings, Verdict, grade
 
-#: Events counted through TRL's ``log_metric`` as ``<reward>/<what>`` at every call.
-COUNTS = ("errors", "timeouts", "unusable_golds", "unparsed")
+#: Events counted through TRL's ``log_metric`` as ``<reward>/<what>`` at every call (per row too).
+COUNTS = ("errors", "timeouts", "memory_errors", "unusable_golds", "unparsed")
+#: Which counter a verdict's event goes to (besides ``unusable_golds`` for every ``None``).
+EVENT_COUNTS = {
+    "timeout": "timeouts",
+    "gold_timeout": "timeouts",
+    "crash": "errors",
+    "gold_crash": "errors",
+    "gold_error": "errors",
+    "memory": "memory_errors",
+    "gold_memory": "memory_errors",
+    "unparsed": "unparsed",
+}
 
 
 class AccuracyReward(Reward):
@@ -25,9 +37,9 @@ class AccuracyReward(Reward):
     only its settings: it pickles small and finds the pool of its process when called.
 
     >>> r = AccuracyReward(timeout=5)
-    >>> r(prompts=["p"] * 3, completions=["\\\\boxed{0.5}", "#### 3", "<think>\\\\boxed{2}"],
-    ...   solution=["\\\\frac12", "3", "2"])
-    [1.0, 1.0, 0.0]
+    >>> r(prompts=["p"] * 4, completions=["\\\\boxed{0.5}", "#### 3", "<think>\\\\boxed{2}", "\\\\boxed{1} \\\\boxed{2}"],
+    ...   solution=["\\\\frac12", "3", "2", "2"])
+    [1.0, 1.0, 0.0, 0.0]
     """
 
     __name__ = "accuracy"
@@ -40,9 +52,9 @@ class AccuracyReward(Reward):
         timeout: float = 3.0,
         workers: int = 0,
         memory_mb: int = 1024,
-        chunk_size: int = 16,
         think_opened: str = "auto",
         max_answer_chars: int = 2000,
+        tolerance: float = DEFAULT_TOLERANCE,
     ) -> None:
         if answer_format not in ANSWER_FORMATS:
             raise ValueError(
@@ -50,6 +62,8 @@ class AccuracyReward(Reward):
             )
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout!r}")
+        if not 0 <= tolerance <= 0.5:
+            raise ValueError(f"tolerance must be between 0 and 0.5, got {tolerance!r}")
         self.column = column
         self.think_opened = check_think_opened(self.__name__, think_opened)
         self.required_columns = (column,)
@@ -58,8 +72,8 @@ class AccuracyReward(Reward):
             timeout=float(timeout),
             workers=int(workers),
             memory_mb=int(memory_mb),
-            chunk_size=max(1, int(chunk_size)),
             max_answer_chars=int(max_answer_chars),
+            tolerance=float(tolerance),
         )
 
     def warm(self) -> None:
@@ -69,17 +83,15 @@ class AccuracyReward(Reward):
         get_pool(self.settings.workers or default_size(), self.settings.memory_mb).warm()
 
     def verdicts(self, batch: Batch) -> list[Verdict]:
-        """Grade the batch, count its events and log the extracted answers."""
-        verdicts = grade(batch.texts, batch.column(self.column), self.settings)
-        for i, v in enumerate(verdicts):  # per row, so that a server or veRL can report each row's events
+        """Grade the batch's answer regions, count its events (per row too) and log the extracted answers."""
+        answers = [batch.answer(i) for i in range(len(batch))]
+        verdicts = grade(answers, batch.column(self.column), self.settings, batch.prompts)
+        for i, v in enumerate(verdicts):
             if v.value is None:
                 batch.count("unusable_golds", row=i)
-            if v.event in ("timeout", "gold_timeout"):
-                batch.count("timeouts", row=i)
-            elif v.event in ("crash", "gold_crash"):
-                batch.count("errors", row=i)
-            elif v.event == "unparsed":
-                batch.count("unparsed", row=i)
+            what = EVENT_COUNTS.get(v.event)
+            if what is not None:
+                batch.count(what, row=i)
         if batch.log_extra is not None:
             batch.log_extra(f"{self.__name__}_answer", [v.answer for v in verdicts])
         return verdicts

@@ -4,13 +4,17 @@ Most answers in a GRPO batch are integers, decimals, fractions, ``k\\sqrt{m}``, 
 and intervals of those. Each such value is read into an exact canonical form (a rational
 coefficient, a square-free radicand and a power of pi), so equality is decided with integer
 arithmetic, in microseconds. Anything outside that small grammar returns ``None`` and goes to the
-worker pool, as does any comparison where math-verify's rules (a decimal rounded to 6 places)
-could decide differently from exact equality.
+worker pool.
+
+The comparison rule is the workers' (:mod:`verifiers_math.compare`): exact values compare exactly; where
+a side is written as a decimal, relatively, within ``tolerance``, and a decimal answer must also be
+within one unit of its own last digit. A decimal against a root or a multiple of pi is left to the
+workers.
 
 >>> simple_verdict(r"7\\sqrt{3}", r"\\sqrt{147}"), simple_verdict(r"\\frac{5}{8}", "0.625")
 (1.0, 1.0)
->>> simple_verdict("[2, 5)", "(2, 5)"), simple_verdict(r"\\frac{1}{3}", "0.333333")
-(0.0, None)
+>>> simple_verdict("[2, 5)", "(2, 5)"), simple_verdict(r"\\frac{1}{3}", "0.333333"), simple_verdict(r"\\frac{1}{3}", "0.33")
+(0.0, 1.0, 0.0)
 """
 
 from __future__ import annotations
@@ -35,12 +39,17 @@ _MAX_RADICAND = 10**12
 
 @dataclass(frozen=True)
 class Number:
-    """``coef * sqrt(root) * pi**pi``, exact; ``decimal`` if written with a decimal point."""
+    """``coef * sqrt(root) * pi**pi``, exact; ``places``: digits after a written decimal point (None if
+    none was written)."""
 
     coef: Fraction
     root: int = 1
     pi: int = 0
-    decimal: bool = False
+    places: int | None = None
+
+    @property
+    def decimal(self) -> bool:
+        return self.places is not None
 
     @property
     def rational(self) -> bool:
@@ -80,13 +89,13 @@ def read_number(text: str) -> Number | None:
     """Read an integer, decimal, fraction, ``k\\sqrt{m}`` or ``k\\pi`` (spaces removed), else ``None``.
 
     >>> read_number("-0.50"), read_number(r"2\\sqrt{8}"), read_number(r"\\pi\\cdot3")
-    (Number(coef=Fraction(-1, 2), root=1, pi=0, decimal=True), Number(coef=Fraction(4, 1), root=2, pi=0, decimal=False), Number(coef=Fraction(3, 1), root=1, pi=1, decimal=False))
+    (Number(coef=Fraction(-1, 2), root=1, pi=0, places=2), Number(coef=Fraction(4, 1), root=2, pi=0, places=None), Number(coef=Fraction(3, 1), root=1, pi=1, places=None))
     """
     m = _NUM_RE.match(text)
     if m:
         sign, whole, frac = m.groups()
         value = Fraction(int(whole + (frac or "")), 10 ** len(frac or ""))
-        return Number(_sign(sign) * value, decimal=frac is not None)
+        return Number(_sign(sign) * value, places=len(frac) if frac is not None else None)
     m = _FRAC_RE.match(text) or _SLASH_RE.match(text)
     if m:
         groups = m.groups()
@@ -126,7 +135,7 @@ def read_simple(text: str) -> Number | Pair | None:
     """A simple number or a pair/interval of simple, non-decimal numbers, else ``None``.
 
     >>> read_simple("[-3, 4)"), read_simple("(x, 1)")
-    (Pair(left='[', a=Number(coef=Fraction(-3, 1), root=1, pi=0, decimal=False), b=Number(coef=Fraction(4, 1), root=1, pi=0, decimal=False), right=')'), None)
+    (Pair(left='[', a=Number(coef=Fraction(-3, 1), root=1, pi=0, places=None), b=Number(coef=Fraction(4, 1), root=1, pi=0, places=None), right=')'), None)
     """
     compact = "".join(text.split())
     if len(compact) > 100:
@@ -144,19 +153,36 @@ def _value_key(n: Number) -> tuple[Fraction, int, int]:
     return (n.coef, n.root, n.pi) if n.coef else (Fraction(0), 1, 0)
 
 
-def _numbers(gold: Number, answer: Number) -> float | None:
+#: Slack on the relative bound, so that a value exactly at the tolerance (0.333333 for 1/3 at 1e-6)
+#: is decided the same here and in the workers (whose arithmetic is 30-digit floating point).
+TOLERANCE_SLACK = 1e-9
+
+
+def decimal_close(exact: Fraction, written: Fraction, places: int | None, tolerance: float) -> bool:
+    """The decimal rule: relatively within ``tolerance``, and, for a written decimal answer, within one
+    unit of its last digit (so ``0.0000001`` is not ``0`` and ``1000000.1`` is not ``1000001``).
+
+    >>> decimal_close(Fraction(1, 3), Fraction(333333, 10**6), 6, 1e-6), decimal_close(Fraction(0), Fraction(1, 10**7), 7, 1e-6)
+    (True, False)
+    """
+    diff = abs(exact - written)
+    scale = max(abs(exact), abs(written))
+    if diff > Fraction(tolerance) * scale * (1 + Fraction(TOLERANCE_SLACK)):
+        return False
+    return places is None or diff < Fraction(1, 10**places)
+
+
+def _numbers(gold: Number, answer: Number, tolerance: float) -> float | None:
     if gold.decimal or answer.decimal:
-        # math-verify rounds a decimal side to 6 places: exact equality is its rule only when
-        # both values are rationals with at most 6 decimals (rounding then changes nothing).
         if not (gold.rational and answer.rational):
-            return None
-        if (gold.coef * 10**6).denominator != 1 or (answer.coef * 10**6).denominator != 1:
-            return None
+            return None  # a decimal against a root or pi: left to the workers
+        places = answer.places if answer.decimal else None
+        return 1.0 if decimal_close(gold.coef, answer.coef, places, tolerance) else 0.0
     return 1.0 if _value_key(gold) == _value_key(answer) else 0.0
 
 
-def simple_verdict(gold: str, answer: str) -> float | None:
-    """1.0 or 0.0 when both are simple and the verdict is certain, else ``None`` (ask math-verify).
+def simple_verdict(gold: str, answer: str, tolerance: float = 1e-6) -> float | None:
+    """1.0 or 0.0 when both are simple and the verdict is certain, else ``None`` (ask the workers).
 
     >>> simple_verdict("1097", "1097.00"), simple_verdict(r"6\\pi", "18.84"), simple_verdict("(2, 3)", "5")
     (1.0, None, 0.0)
@@ -168,7 +194,7 @@ def simple_verdict(gold: str, answer: str) -> float | None:
     if a is None:
         return None
     if isinstance(g, Number) and isinstance(a, Number):
-        return _numbers(g, a)
+        return _numbers(g, a, tolerance)
     if isinstance(g, Pair) and isinstance(a, Pair):
         if (g.left, g.right) != (a.left, a.right):
             # An open pair against an interval with a closed end: never equal under math-verify's

@@ -8,19 +8,13 @@ worker starts warm in a few milliseconds. A worker gets a memory cap (``RLIMIT_A
 zygote (``PR_SET_PDEATHSIG``), and then grades tasks sent by the pool over its own socket.
 
 Everything that can be slow on a hostile answer (parsing, verifying, building strings) happens
-here, never in the trainer's process. Messages are JSON in both directions: a worker that a crafted
-answer has subverted (sympy's ``parse_expr`` evaluates code) cannot make the trainer unpickle
-anything.
-
-A task is ``{"gold": str, "items": [[index, text, free], ...]}``. The worker answers first
-``{"k": "g", "ok": bool}`` (could the gold be parsed), then one ``{"k": "r", "i": index, "v": 0|1,
-"p": parsed, "a": shown}`` per item, in order, so that the pool can time each step from the end of
-the previous one.
+here, never in the trainer's process. The messages are :mod:`verifiers_math.protocol`'s (JSON, named
+fields); the comparison rules are :mod:`verifiers_math.compare`'s (exact unless a side is a decimal),
+installed in the zygote before the warm-up, so every worker inherits them.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -31,11 +25,13 @@ from collections import OrderedDict
 from multiprocessing.connection import Connection
 from typing import Any
 
+from . import compare, protocol
+from .compare import MemoryCapHit
+
 #: How many parsed golds a worker keeps (GRPO sends each gold once per generation batch).
 GOLD_CACHE_SIZE = 512
 #: Longest candidate text shown back to the trainer's completions table.
 SHOWN_CHARS = 200
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DECIMAL_RE = re.compile(r"^[-+]?\d{1,50}\.\d{1,50}$")
 
 
@@ -51,53 +47,41 @@ def _math() -> Any:
 
 
 class Grader:
-    """Parses golds (cached) and answers, and verifies them with math-verify, without timeouts.
+    """Parses golds (cached) and answers, and compares them with math-verify, without timeouts.
 
     The caller (the pool) enforces time limits by killing the process, so math-verify's own
-    ``signal.alarm`` timeouts are switched off.
+    ``signal.alarm`` timeouts are switched off. An answer's parts must *all* equal the gold.
 
     >>> g = Grader()
     >>> gold = g.gold("\\\\frac{1}{2}")
-    >>> g.grade(gold, "0.5", free=False)[:2], g.grade(gold, "1/3", free=False)[:2]
-    ((1, True), (0, True))
+    >>> g.grade(gold, ["0.5"])[:2], g.grade(gold, ["1/3"])[:2], g.grade(g.gold("2"), ["2", "1"])[:2]
+    ((1, True), (0, True), (0, True))
     """
 
     def __init__(self) -> None:
         mv = _math()
         from latex2sympy2_extended import NormalizationConfig
 
+        compare.install()
         self.parse, self.verify = mv.parse, mv.verify
+        # Units are read in the caller (``normalize``): math-verify's rule also strips letters that
+        # are variables (`3t` would equal 3, `\\sin^2 t` would lose its `t`).
         normalization = NormalizationConfig(
-            basic_latex=True, units=True, malformed_operators=True, nits=True, boxed="all", equations=False
+            basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
         )
-        # A marked answer or a gold is wrapped in \boxed{}, so the boxed match comes first and the
-        # whole expression is read (a bare `a+3z=0` must not collapse to the number `0`).
-        self.marked_config = [
-            mv.LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization),
-            mv.ExprExtractionConfig(),
-        ]
-        # Free extraction of a completion's tail: math-verify's own anchors ("answer is", last $..$).
-        self.free_config = [
+        # An answer or a gold is wrapped in \boxed{}, so the boxed match comes first and the whole
+        # expression is read (a bare `a+3z=0` must not collapse to the number `0`).
+        self.config = [
             mv.LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization),
             mv.ExprExtractionConfig(),
         ]
         self.golds: OrderedDict[str, list] = OrderedDict()
 
-    def _parse_marked(self, text: str) -> list:
-        parsed = self.parse("\\boxed{" + text + "}", self.marked_config, parsing_timeout=None)
+    def _parse(self, text: str) -> list:
+        parsed = self.parse("\\boxed{" + text + "}", self.config, parsing_timeout=None)
         if not parsed:  # unbalanced braces break the wrapper: read it as it stands
-            parsed = self.parse(text, self.marked_config, parsing_timeout=None)
+            parsed = self.parse(text, self.config, parsing_timeout=None)
         return parsed
-
-    def _parse_free(self, text: str) -> list:
-        # The last sentence first (math-verify's "answer" anchor would otherwise pick the 3 in
-        # "To answer this we count 3 and 4. That makes 7."), then the whole tail.
-        sentences = [s for s in _SENTENCE_RE.split(text.strip()) if s.strip()]
-        if len(sentences) > 1:
-            parsed = self.parse(sentences[-1], self.free_config, parsing_timeout=None)
-            if any(not isinstance(c, str) for c in parsed):
-                return parsed
-        return self.parse(text, self.free_config, parsing_timeout=None)
 
     def gold(self, text: str) -> list:
         """The parsed candidates of a gold answer (``[]`` when it cannot be used), cached."""
@@ -105,73 +89,69 @@ class Grader:
         if hit is not None:
             self.golds.move_to_end(text)
             return hit
-        parsed = self._parse_marked(text)
+        parsed = self._parse(text)
         if not any(not isinstance(c, str) for c in parsed):
             parsed = []  # only math-verify's string fallback: nothing was understood
         # A gold must compare equal to itself. This also builds its string form here, under the
         # pool's deadline: a power tower such as 5^{5^{5^{5^5}}} hangs now, once, and the gold is
         # then known to be unusable, rather than hanging on every answer graded against it.
-        if parsed and not self.verify(parsed, parsed, timeout_seconds=None):
+        if parsed and not self._equal(parsed, parsed, ""):
             parsed = []
         self.golds[text] = parsed
         if len(self.golds) > GOLD_CACHE_SIZE:
             self.golds.popitem(last=False)
         return parsed
 
-    def grade(self, gold: list, text: str, free: bool) -> tuple[int, bool, str]:
-        """``(verdict, parsed, shown)`` for one answer against parsed gold candidates."""
-        parsed = self._parse_free(text) if free else self._parse_marked(text)
-        if not parsed:
-            return 0, False, ""
-        # The string candidate is what math-verify matched: safe to show (no str() of sympy).
-        shown = next((c for c in parsed if isinstance(c, str)), "")
-        if self._clearly_different(gold, parsed):
-            return 0, True, shown[:SHOWN_CHARS]
-        ok = bool(self.verify(gold, parsed, timeout_seconds=None, allow_set_relation_comp=True))
-        written = shown.strip() if free else text  # what the answer says, as the model wrote it
-        if ok and _DECIMAL_RE.match(written):
-            ok = self._precise_enough(gold, written)
-        return int(ok), True, shown[:SHOWN_CHARS]
+    def grade(self, gold: list, parts: list[str]) -> tuple[int, bool, str]:
+        """``(verdict, parsed, shown)`` for an answer's parts against parsed gold candidates."""
+        shown = ""
+        for part in parts:
+            parsed = self._parse(part)
+            if not parsed:
+                return 0, False, shown
+            # The string candidate is what math-verify matched: safe to show (no str() of sympy).
+            shown = next((c for c in parsed if isinstance(c, str)), "")[:SHOWN_CHARS]
+            if not self._equal(gold, parsed, part):
+                return 0, True, shown
+        return 1, True, shown
 
-    def _clearly_different(self, gold: list, parsed: list) -> bool:
-        """True when every pair of candidates are plain numbers far apart (so verify would say no).
+    def _equal(self, gold: list, parsed: list, written: str) -> bool:
+        numbers = _plain_numbers(gold), _plain_numbers(parsed)
+        if numbers[0] and numbers[1]:
+            # Plain numbers on both sides: the comparison rule alone decides (no symbolic work).
+            ok = any(self._numbers_equal(g, a) for g in numbers[0] for a in numbers[1])
+        else:
+            ok = any(not _surely_different(g, a) and self._verify(g, a) for g in gold for a in parsed)
+        if ok and _DECIMAL_RE.match(written.strip()):
+            ok = self._precise_enough(gold, written.strip())
+        return ok
 
-        math-verify's symbolic check (``simplify``) is most of the cost of a wrong answer; two
-        numbers whose values differ by more than 1e-5 (and more than 1e-9 relatively) can never be
-        equal under its rules, so they skip it. Percentages, infinities, sets, equations and
-        anything with a variable still go through verify.
-        """
-        import sympy
-
-        golds = [c for c in gold if not isinstance(c, str)]
-        answers = [c for c in parsed if not isinstance(c, str)]
-        if not golds or not answers:
+    def _numbers_equal(self, gold: Any, answer: Any) -> bool:
+        try:
+            return compare.numbers_equal(gold, answer, compare.tolerance())
+        except MemoryError:
+            raise MemoryCapHit from None
+        except Exception:  # OverflowError on a tower too big to evaluate: not equal
             return False
-        values = {}
-        for expr in golds + answers:
-            if not isinstance(expr, sympy.Expr) or not expr.is_number or expr.has(sympy.UnevaluatedExpr):
-                return False
-            try:
-                value = complex(sympy.N(expr, 30))
-            except (TypeError, ValueError, ArithmeticError):
-                return False
-            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
-                return False
-            values[id(expr)] = value
-        for g in golds:
-            for a in answers:
-                x, y = values[id(g)], values[id(a)]
-                diff = abs(x - y)
-                if diff <= 1e-5 or diff <= 1e-9 * max(abs(x), abs(y)):
-                    return False
-        return True
+
+    def _verify(self, gold: Any, answer: Any) -> bool:
+        try:
+            return bool(
+                self.verify(
+                    gold, answer, timeout_seconds=None, allow_set_relation_comp=True, raise_on_error=True
+                )
+            )
+        except MemoryError:
+            raise MemoryCapHit from None
+        except Exception:  # math-verify's own rule: a comparison that fails is "not equal"
+            return False
 
     def _precise_enough(self, gold: list, text: str) -> bool:
         """A decimal answer must match the gold to its own last digit.
 
-        math-verify rounds both sides to 6 places, so it would take ``0.0000001`` for ``0`` and
-        ``3.000000000000001`` for ``3``. An answer that writes ``d`` decimals must be within
-        ``10^-d`` of the gold: ``0.333333`` is right for ``1/3``, ``0.0000001`` is wrong for ``0``.
+        The relative tolerance alone would take ``1000000.1`` for ``1000000``; an answer that writes
+        ``d`` decimals must also be within ``10^-d`` of the gold: ``0.333333`` is right for ``1/3``,
+        ``0.0000001`` is wrong for ``0``.
         """
         import sympy
 
@@ -185,6 +165,62 @@ class Grader:
             return bool(abs(sympy.Rational(exact) - answer) < sympy.Rational(1, 10**decimals))
         except (TypeError, ValueError):
             return True
+
+
+#: Positive rational points at which two expressions in the same symbols are compared before any
+#: symbolic work (positive, as the radical rule of :mod:`.compare` assumes).
+_PROBES = ((7, 5), (13, 11), (5, 3))
+
+
+def _surely_different(gold: Any, answer: Any) -> bool:
+    """True when two expressions in the same symbols take clearly different values at a probe point.
+
+    Expressions that are equal as functions take equal values everywhere they are defined, so a clear
+    difference at a point proves "not equal" (only that is ever concluded here) and spares the
+    symbolic simplification that is most of the cost of a wrong answer. Relations, sets, tuples,
+    matrices, decimals and percentages are left to math-verify.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> _surely_different(x**2 + 7*x + 10, (x + 2) * (x + 3)), _surely_different(x**2 + 7*x + 10, (x + 2) * (x + 5))
+    (True, False)
+    """
+    import sympy
+
+    if not (isinstance(gold, sympy.Expr) and isinstance(answer, sympy.Expr)):
+        return False
+    symbols = gold.free_symbols
+    if not symbols or symbols != answer.free_symbols or len(symbols) > 6:
+        return False
+    for expr in (gold, answer):
+        if expr.has(sympy.Float, sympy.UnevaluatedExpr) or not all(s.is_Symbol for s in expr.free_symbols):
+            return False
+    ordered = sorted(symbols, key=lambda s: s.name)
+    for k, (p, q) in enumerate(_PROBES[:2]):
+        point = {s: sympy.Rational(p + 2 * j, q + k + j) for j, s in enumerate(ordered)}
+        try:
+            x = complex(sympy.N(gold.subs(point), 30))
+            y = complex(sympy.N(answer.subs(point), 30))
+        except MemoryError:
+            raise MemoryCapHit from None
+        except Exception:  # not defined there, or not a number: no conclusion
+            return False
+        if not all(math.isfinite(v) for v in (x.real, x.imag, y.real, y.imag)):
+            return False
+        if abs(x - y) > 1e-9 * max(1.0, abs(x), abs(y)):
+            return True
+    return False
+
+
+def _plain_numbers(candidates: list) -> list:
+    """The candidates if every non-string one is a plain number (no percentage, set, symbol), else ``[]``."""
+    import sympy
+
+    numbers = [c for c in candidates if not isinstance(c, str)]
+    for c in numbers:
+        if not isinstance(c, sympy.Expr) or not c.is_number or c.has(sympy.UnevaluatedExpr):
+            return []
+    return numbers
 
 
 def _die_with_parent() -> None:
@@ -207,27 +243,33 @@ def _cap_memory(memory_mb: int) -> None:
 
 
 def worker_loop(conn: Connection, grader: Grader) -> None:
-    """Grade tasks from ``conn`` until it closes."""
+    """Grade tasks from ``conn`` until it closes (see :mod:`verifiers_math.protocol`)."""
     while True:
         try:
-            task = json.loads(conn.recv_bytes())
+            task = protocol.Task.decode(conn.recv_bytes())
         except (EOFError, OSError):
             return
+        compare.set_tolerance(task.tolerance)
+        reason = ""
         try:
-            gold = grader.gold(task["gold"])
-        except Exception:  # MemoryError under the cap, RecursionError, a parser bug
-            gold = []
-        conn.send_bytes(json.dumps({"k": "g", "ok": bool(gold)}).encode())
+            gold = grader.gold(task.gold)
+            reason = "" if gold else "unparsed"
+        except (MemoryCapHit, MemoryError):
+            gold, reason = [], "memory"
+        except Exception:  # RecursionError, a parser bug
+            gold, reason = [], "error"
+        conn.send_bytes(protocol.gold_status(bool(gold), reason))
         if not gold:
             continue
-        for index, text, free in task["items"]:
+        for item in task.items:
+            memory = False
             try:
-                verdict, parsed, shown = grader.grade(gold, text, free)
-            except Exception:  # MemoryError under the cap, RecursionError: a wrong answer
+                verdict, parsed, shown = grader.grade(gold, item.parts)
+            except (MemoryCapHit, MemoryError):
+                verdict, parsed, shown, memory = 0, False, "", True
+            except Exception:  # RecursionError, a parser bug: not an answer we can read
                 verdict, parsed, shown = 0, False, ""
-            conn.send_bytes(
-                json.dumps({"k": "r", "i": index, "v": verdict, "p": parsed, "a": shown}).encode()
-            )
+            conn.send_bytes(protocol.result(item.index, verdict, parsed, shown, memory))
 
 
 def _run_worker(sock: socket.socket, memory_mb: int, grader: Grader) -> None:
@@ -236,7 +278,7 @@ def _run_worker(sock: socket.socket, memory_mb: int, grader: Grader) -> None:
     _die_with_parent()
     _cap_memory(memory_mb)
     conn = Connection(sock.detach())
-    conn.send_bytes(json.dumps({"k": "hello", "pid": os.getpid()}).encode())
+    conn.send_bytes(protocol.hello(os.getpid()))
     worker_loop(conn, grader)
 
 
@@ -299,25 +341,36 @@ WARM_UP_ANSWERS = (
     "0.\\overline{3}",
     "1011_2",
     "\\pm 1",
-)
-WARM_UP_FREE = (
-    "so the answer is $3$.",
-    "Putting it together, we get 42",
-    "The final answer is $\\frac{1}{2}$. I hope it is correct.",
-    "Therefore $x = 5$ and we are done.",
+    "-3, 2",
+    "(1,2),(2,1),(-1,-20)",
+    "k = 45, n = 2",
+    "(1, 2, n)",
+    "\\frac{1}{2004!}",
+    "\\frac{1}{2^{99}}",
+    "\\sqrt{1/n}",
+    "\\frac{1}{\\sqrt{n}}",
+    "e^2",
+    "2+3i",
+    "(3, \\frac{\\pi}{2})",
+    "(3.0, 1.5707963267948966)",
+    "\\frac{x+2}{7}",
+    "x \\in [-2,7]",
+    "\\sin^2 t",
+    "p - q",
+    "3R^2",
+    "5.4 \\text{ cents}",
 )
 
 
 def _warm_up(grader: Grader) -> None:
-    """Exercise the parser and verifier so that every fork starts with them loaded and learnt."""
-    golds = [grader.gold(text) for text in ("\\frac{1}{2}", "[0,1)", "y = 2x + 1", "\\{1,2\\}")]
+    """Exercise the parser and the comparisons so that every fork starts with them loaded and learnt."""
+    golds = [grader.gold(text) for text in ("\\frac{1}{2}", "[0,1)", "y = 2x + 1", "\\{1,2\\}", "-3, 2")]
     for i, text in enumerate(WARM_UP_ANSWERS):
         try:
-            grader.grade(golds[i % len(golds)], text, False)
-        except Exception:  # warm-up only
+            grader.gold(text)  # the same shapes as golds: parsed and compared with themselves
+            grader.grade(golds[i % len(golds)], [text])
+        except (Exception, MemoryCapHit):  # warm-up only
             pass
-    for text in WARM_UP_FREE:
-        grader.grade(golds[0], text, True)
     grader.golds.clear()
 
 
