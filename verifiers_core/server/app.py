@@ -107,7 +107,7 @@ class ServerState:
         if self.queue is not None:
             try:
                 await asyncio.wait_for(self.queue.drain(), timeout=self.settings.drain_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 logger.warning("scoring did not finish within --drain-timeout; stopping anyway")
             await self.queue.stop()
         if self.scorers is not None:

@@ -625,7 +625,7 @@ def fetch_files(names, cap):
     return out
 
 
-class Outcome(str, enum.Enum):
+class Outcome(str, enum.Enum):  # noqa: UP042 (runs under the system python3, which may be < 3.11)
     """How waiting for a test's main process ended."""
 
     EXITED = "exited"  # it exited by itself (its status says how)
