@@ -319,7 +319,8 @@ def _code_row(i: int, seconds: float) -> bytes:
         json.dumps(
             {
                 "id": i,
-                "completion": f"<think>r</think>\n```python\n{program}\n```",
+                # the boxed answer needs a grading worker (sympy), so graders run too
+                "completion": f"<think>r</think>\n```python\n{program}\n```\n\\boxed{{\\sin(x)^{{2000}}+\\cos(x)^{{2000}}}}",
                 "verification_info": tests,
                 "solution": "1",
             }

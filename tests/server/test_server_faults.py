@@ -61,8 +61,8 @@ def wait_until(condition, timeout: float = 30.0, step: float = 0.05) -> None:
 
 
 def test_grader_killed_mid_request(main_server):
-    # a power tower keeps a math grader busy until its deadline (60 s on this server)
-    row = {"completion": "\\boxed{5^{5^{5^{5^5}}}}", "solution": "3"}
+    # a trigonometric power keeps a math grader busy in sympy until its deadline (60 s on this server)
+    row = {"completion": "\\boxed{\\sin(x)^{2000}+\\cos(x)^{2000}}", "solution": "1"}
     call = Call(main_server, "/v1/score", {"rows": [row]})
     time.sleep(1.5)
     graders = main_server.grader_pids()

@@ -131,8 +131,11 @@ def test_scheduler_streams_items_to_the_worker_that_holds_the_gold(pool):
     assert [report.outcomes[i].verdict for i in range(3)] == [1, 0, 0]
     assert report.stats.tasks_sent == 24
     assert report.stats.gold_parses <= pool.size * 2
+    workers = set(pool.worker_pids())
     again = pool.run([Task("x^2+1", [Item(0, ["1+x^2"])])], timeout=5)
-    assert again.outcomes[0].verdict == 1 and again.stats.gold_parses == 0  # a worker still holds it
+    assert again.outcomes[0].verdict == 1
+    if report.stats.kills == 0 and set(pool.worker_pids()) == workers:  # (a loaded machine may kill one)
+        assert again.stats.gold_parses == 0  # a worker still holds it: no parse again
 
 
 def test_pool_and_zygote_stop_when_the_process_exits():
