@@ -20,11 +20,19 @@ The entry-point name (``myplugin`` above) is the plugin's name: its rewards answ
 A plugin may also ship the data its rewards need, as named dataset generators
 (:func:`register_datasets`): ``python -m verifiers_core dataset NAME`` writes their rows and
 ``python -m trainer --dataset NAME`` generates them at run time.
+
+``docs/writing-rewards.md`` is the full reference for plugin authors (the ``Reward`` and ``Batch``
+API, counters, async rewards, the answer-region rule, bounding work on hostile input).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
 import pluggy
+
+from .params import Param
 
 #: The pluggy project name, which is also the entry-point group.
 PROJECT_NAME = "verifiers_core"
@@ -35,8 +43,36 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
+class RegisterReward(Protocol):
+    """The ``register`` that :func:`register_rewards` receives (annotate your hook with it)."""
+
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[..., Any] | str,
+        description: str = "",
+        params: Sequence[Param] = (),
+    ) -> None: ...
+
+
+class RegisterDataset(Protocol):
+    """The ``register`` that :func:`register_datasets` receives (annotate your hook with it)."""
+
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[..., Iterable[dict[str, Any]]] | str,
+        description: str = "",
+        params: Sequence[Param] = (),
+        rewards: Sequence[str] = (),
+        gold_column: str | None = None,
+        argument: str | None = None,
+        params_for: Callable[[str], Sequence[Param]] | None = None,
+    ) -> None: ...
+
+
 @hookspec
-def register_rewards(register) -> None:  # type: ignore[no-untyped-def]
+def register_rewards(register: RegisterReward) -> None:
     """Register the rewards this plugin provides.
 
     Call ``register`` once for each reward::
@@ -62,7 +98,7 @@ def register_rewards(register) -> None:  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_datasets(register) -> None:  # type: ignore[no-untyped-def]
+def register_datasets(register: RegisterDataset) -> None:
     """Register the dataset generators this plugin provides.
 
     Call ``register`` once for each generator::
