@@ -64,7 +64,7 @@ def test_events_are_counted_per_row(accuracy):
         [
             "\\boxed{2}",
             "nothing to read here at all",
-            "\\boxed{\\dfrac{5^{(5^{(5^{(5^5)})}-4)}-5}{16}}",
+            "\\boxed{\\sin(x)^{2000}+\\cos(x)^{2000}}",  # seconds of sympy: a timeout
             "\\boxed{3}",
         ],
         prompts=["p"] * 4,

@@ -99,7 +99,7 @@ def test_counts_and_extracted_answers_reach_the_trainer(accuracy):
     completions = [
         "\\boxed{\\frac12}",
         "no answer here",
-        "\\boxed{\\dfrac{5^{(5^{(5^{(5^5)})}-4)}-5}{16}}",  # a tower: evaluating it never ends
+        "\\boxed{\\sin(x)^{2000}+\\cos(x)^{2000}}",  # expanding it against a number takes seconds
         "\\boxed{1}",
     ]
     values = _call(
