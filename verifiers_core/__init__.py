@@ -16,6 +16,7 @@ Rewards come from installed plugins; here, an example plugin in an isolated regi
 
 from __future__ import annotations
 
+from .config import RewardConfig, option, option_from
 from .dataset_registry import DatasetInfo, GeneratedDataset
 from .errors import (
     AmbiguousRewardError,
@@ -51,6 +52,9 @@ from .text import completion_text, final_answer, message_text
 
 __all__ = [
     "COMMON_PARAMS",
+    "RewardConfig",
+    "option",
+    "option_from",
     "MAX_COMPLETION_CHARS_PARAM",
     "DatasetError",
     "DatasetInfo",

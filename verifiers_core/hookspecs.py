@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import pluggy
 
+from .config import RewardConfig
 from .params import Param
 
 #: The pluggy project name, which is also the entry-point group.
@@ -52,6 +53,7 @@ class RegisterReward(Protocol):
         factory: Callable[..., Any] | str,
         description: str = "",
         params: Sequence[Param] = (),
+        config: type[RewardConfig] | None = None,
     ) -> None: ...
 
 
@@ -81,10 +83,16 @@ def register_rewards(register: RegisterReward) -> None:
             name,                 # str: the bare name, letters, digits, "_" and "-"
             factory,              # callable(**params) -> reward, or "module:attribute" imported on first use
             description="...",    # one line shown by `python -m verifiers_core list`
-            params=[Param(...)],  # typed parameters with defaults and validation
+            config=MyConfig,      # the parameters, declared once (a RewardConfig dataclass)
         )
 
-    ``factory`` is called with the validated parameters as keyword arguments and returns the reward:
+    ``config`` is a frozen dataclass derived from :class:`verifiers_core.RewardConfig` whose fields,
+    made with :func:`verifiers_core.option`, carry each parameter's type, default, help and bounds:
+    the registry shows and validates the parameters from it and calls ``factory(config)`` with the
+    validated instance. (``params=[Param(...)]`` instead, without ``config``, declares them as a
+    list and calls ``factory(**params)``: fine for a reward with one or two parameters.)
+
+    ``factory`` returns the reward:
     either an instance of :class:`verifiers_core.Reward` (recommended: it handles plain and
     conversational completions, missing columns and metric logging for you) or any callable with
     TRL's reward signature ``f(prompts=..., completions=..., completion_ids=..., **columns)``

@@ -23,6 +23,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .config import RewardConfig, config_error
 from .dataset_registry import DatasetInfo, DatasetTable, GeneratedDataset, make_entry
 from .dataset_registry import generate as _generate_dataset
 from .errors import (
@@ -55,6 +56,9 @@ class RewardEntry:
     params: tuple[Param, ...] = ()
     distribution: str | None = None
     version: str | None = None
+    #: The reward's config class (:class:`~verifiers_core.config.RewardConfig`) when it declares its
+    #: parameters there; ``params`` are then derived from it and the factory receives an instance.
+    config: type[RewardConfig] | None = field(default=None, compare=False)
 
     @property
     def qualified_name(self) -> str:
@@ -255,9 +259,12 @@ class Registry:
                 factory: Callable[..., Any] | str,
                 description: str = "",
                 params: Sequence[Param] = (),
+                config: type[RewardConfig] | None = None,
             ) -> None:
                 pending.append(
-                    _make_entry(reward_name, factory, description, params, name, distribution, version)
+                    _make_entry(
+                        reward_name, factory, description, params, name, distribution, version, config
+                    )
                 )
 
             try:
@@ -393,7 +400,10 @@ class Registry:
         shared = {p.name: bound.pop(p.name) for p in common}
         factory = _resolve_factory(entry)
         try:
-            reward = factory(**bound)
+            if entry.config is not None:  # validated once, here; the constructor keeps it
+                reward = factory(_build_config(entry, bound))
+            else:
+                reward = factory(**bound)
         except VerifiersCoreError:
             raise
         except Exception as exc:
@@ -510,6 +520,7 @@ def _make_entry(
     plugin: str,
     distribution: str | None,
     version: str | None,
+    config: Any = None,
 ) -> RewardEntry:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValueError(
@@ -518,10 +529,27 @@ def _make_entry(
     if not (callable(factory) or (isinstance(factory, str) and ":" in factory)):
         raise TypeError(f"reward {name!r}: factory must be a callable or a 'module:attribute' string")
     params = tuple(params)
+    if config is not None:
+        if not (isinstance(config, type) and issubclass(config, RewardConfig)):
+            raise TypeError(f"reward {name!r}: config must be a RewardConfig subclass, got {config!r}")
+        if params:
+            raise TypeError(f"reward {name!r}: give params or config, not both (config declares them)")
+        params = config.params()
     for p in params:
         if not isinstance(p, Param):
             raise TypeError(f"reward {name!r}: params must be verifiers_core.Param objects, got {p!r}")
-    return RewardEntry(name, plugin, factory, str(description or "").strip(), params, distribution, version)
+    description = str(description or "").strip()
+    return RewardEntry(name, plugin, factory, description, params, distribution, version, config)
+
+
+def _build_config(entry: RewardEntry, bound: dict[str, Any]) -> RewardConfig:
+    """The entry's config from parameters ``bind_params`` checked one by one; a check between
+    fields (:meth:`~verifiers_core.config.RewardConfig.problem`) fails here, naming the reward."""
+    assert entry.config is not None
+    try:
+        return entry.config(**bound)
+    except ValueError as exc:
+        raise config_error(entry.name, exc) from None
 
 
 def _common_params(entry: RewardEntry) -> tuple[Param, ...]:

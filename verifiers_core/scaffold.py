@@ -38,7 +38,7 @@ def write_plugin(name: str, output_dir: Path) -> Path:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     sorted(p.name for p in write_plugin("demo", Path(d)).rglob("*") if p.is_file())
-    ['README.md', '__init__.py', 'plugin.py', 'pyproject.toml', 'rewards.py', 'test_plugin.py']
+    ['README.md', '__init__.py', 'config.py', 'plugin.py', 'pyproject.toml', 'rewards.py', 'test_plugin.py']
     """
     from . import __version__
 
@@ -51,6 +51,7 @@ def write_plugin(name: str, output_dir: Path) -> Path:
     layout = {
         "pyproject.toml": "pyproject.toml.tmpl",
         "README.md": "README.md.tmpl",
+        f"{names['package']}/config.py": "config.py.tmpl",
         f"{names['package']}/plugin.py": "plugin.py.tmpl",
         f"{names['package']}/rewards.py": "rewards.py.tmpl",
         "tests/test_plugin.py": "test_plugin.py.tmpl",

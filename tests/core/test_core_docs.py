@@ -4,6 +4,8 @@ and the tutorial in ``CONTRIBUTING.md`` shows exactly the files ``new-plugin`` w
 from __future__ import annotations
 
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -28,11 +30,14 @@ def test_the_reference_has_examples():
 
 
 @pytest.mark.parametrize("index", range(len(REFERENCE_BLOCKS)))
-def test_reference_examples_run(index):
+def test_reference_examples_run(index, monkeypatch):
+    # Each block runs as a module of its own (a registered module, as a plugin's would be), compiled
+    # without this file's __future__ flags.
+    module = types.ModuleType(f"writing_rewards_block_{index}")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    code = compile(REFERENCE_BLOCKS[index], f"writing-rewards.md block {index}", "exec", dont_inherit=True)
     with isolated_registry():
-        exec(
-            compile(REFERENCE_BLOCKS[index], f"writing-rewards.md block {index}", "exec"), {"__name__": "doc"}
-        )
+        exec(code, module.__dict__)
 
 
 def test_tutorial_shows_what_new_plugin_writes(tmp_path):

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import check_think_opened
 
-from .compare import DEFAULT_TOLERANCE, case_passed
+from .compare import case_passed
+from .config import CodeConfig, CodeFormatConfig, SandboxConfig
 from .extract import LANGUAGE_TAGS, extract_program, fenced_blocks, normalize_language, python_parses
 from .layouts import AUTO, Layout, explicit_layout, find_layout
 from .sandbox.pool import Limits, SandboxPool, shared_pool
@@ -39,32 +39,22 @@ STATUS_COUNTERS = {
 class _SandboxUser(Reward):
     """Holds the sandbox settings and builds the shared pool lazily (so the reward pickles)."""
 
-    def __init__(
-        self,
-        *,
-        timeout: float = 2.0,
-        memory_mb: int = 512,
-        max_processes: int = 16,
-        max_output_bytes: int = 1 << 20,
-        max_file_mb: int = 8,
-        compile_timeout: float = 20.0,
-        workers: int = 0,
-        isolation: str = "auto",
-        require_namespaces: bool = True,
-        think_opened: str = "auto",
-    ) -> None:
-        self.think_opened = check_think_opened(type(self).__name__, think_opened)
+    config_class: type[SandboxConfig] = SandboxConfig
+
+    def __init__(self, config: SandboxConfig | None = None, /, **params: Any) -> None:
+        self.config = config = self.config_class.resolve(self.__name__, config, params)
+        self.think_opened = config.think_opened
         self.limits = Limits(
-            timeout=timeout,
-            memory_mb=memory_mb,
-            processes=max_processes,
-            output_bytes=max_output_bytes,
-            file_size_mb=max_file_mb,
-            compile_timeout=compile_timeout,
+            timeout=config.timeout,
+            memory_mb=config.memory_mb,
+            processes=config.max_processes,
+            output_bytes=config.max_output_bytes,
+            file_size_mb=config.max_file_mb,
+            compile_timeout=config.compile_timeout,
         )
-        self.workers = workers or None
-        self.isolation = isolation
-        self.require_namespaces = require_namespaces
+        self.workers = config.workers or None
+        self.isolation = config.isolation
+        self.require_namespaces = config.require_namespaces
         self._pool: SandboxPool | None = None
 
     @property
@@ -108,26 +98,21 @@ class CodeReward(_SandboxUser):
     )
     binary = False
 
-    def __init__(
-        self,
-        tests_column: str = AUTO,
-        entry_point_column: str = "entry_point",
-        setup_column: str = AUTO,
-        language: str = "python",
-        max_tests: int = 0,
-        max_timeouts: int = 1,
-        float_tolerance: float = DEFAULT_TOLERANCE,
-        **sandbox: Any,
-    ) -> None:
-        super().__init__(**sandbox)
-        self.tests_column = tests_column
-        self.entry_point_column = entry_point_column
-        self.setup_column = setup_column
-        self.language = normalize_language(language) or "python"
-        self.max_tests = max_tests or None
-        self.max_timeouts = max_timeouts
-        self.float_tolerance = float_tolerance
-        self.required_columns = () if tests_column == AUTO else (tests_column,)
+    __name__ = "code"
+    config_class = CodeConfig
+    config: CodeConfig
+
+    def __init__(self, config: CodeConfig | None = None, /, **params: Any) -> None:
+        super().__init__(config, **params)
+        config = self.config
+        self.tests_column = config.tests_column
+        self.entry_point_column = config.entry_point_column
+        self.setup_column = config.setup_column
+        self.language = config.language
+        self.max_tests = config.max_tests or None
+        self.max_timeouts = config.max_timeouts
+        self.float_tolerance = config.float_tolerance
+        self.required_columns = () if self.tests_column == AUTO else (self.tests_column,)
 
     @property
     def gold_column(self) -> str:
@@ -280,6 +265,7 @@ def _hashable_text(value: Any) -> bool:
 class CodeBinaryReward(CodeReward):
     """1.0 only when the program passes every test of the row."""
 
+    __name__ = "code_binary"
     binary = True
 
 
@@ -324,17 +310,15 @@ class CodeFormatReward(_SandboxUser):
 
     reported_counts = ("errors", "sandbox_errors", "sandbox_restarts")
 
-    def __init__(
-        self,
-        language: str = "python",
-        tests_column: str = "verification_info",
-        require_tag: bool = True,
-        **sandbox: Any,
-    ) -> None:
-        super().__init__(**sandbox)
-        self.language = normalize_language(language) or "python"
-        self.tests_column = tests_column
-        self.require_tag = require_tag
+    __name__ = "code_format"
+    config_class = CodeFormatConfig
+    config: CodeFormatConfig
+
+    def __init__(self, config: CodeFormatConfig | None = None, /, **params: Any) -> None:
+        super().__init__(config, **params)
+        self.language = self.config.language
+        self.tests_column = self.config.tests_column
+        self.require_tag = self.config.require_tag
         self.required_columns = ()
 
     def _row_language(self, batch: Batch, i: int) -> str:
@@ -383,18 +367,3 @@ class CodeFormatReward(_SandboxUser):
                     continue
                 out[i] = 1.0 if answer.get("compile", {}).get("ok") else 0.0
         return out
-
-
-def make_code(**params: Any) -> CodeReward:
-    """Factory of ``code`` (the registry passes the validated parameters)."""
-    return CodeReward(**params)
-
-
-def make_code_binary(**params: Any) -> CodeBinaryReward:
-    """Factory of ``code_binary``."""
-    return CodeBinaryReward(**params)
-
-
-def make_code_format(**params: Any) -> CodeFormatReward:
-    """Factory of ``code_format``."""
-    return CodeFormatReward(**params)

@@ -12,6 +12,7 @@ import time
 
 import pytest
 from verifiers_math import grading
+from verifiers_math.config import AccuracyConfig
 from verifiers_math.pool import Item, Report, Task, WorkerPool, get_pool
 
 #: Compared with a number, sympy expands this for many seconds, every time: a worker-bound step.
@@ -108,7 +109,7 @@ def test_gold_parsed_once_per_distinct_gold_and_fast_paths_skip_the_pool(monkeyp
             return Report()
 
     monkeypatch.setattr(grading, "get_pool", lambda *a: Recorder())
-    settings = grading.Settings()
+    settings = AccuracyConfig()
     # simple golds and answers: decided here, nothing sent
     grading.grade(
         ["\\boxed{72}", "#### 71", "\\boxed{\\frac{2}{4}}"], ["#### 72", "#### 72", "0.5"], settings

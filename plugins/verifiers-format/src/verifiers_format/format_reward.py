@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import THINK_CLOSE, THINK_OPEN, check_think_opened
+from verifiers_core.text import THINK_CLOSE, THINK_OPEN
 
+from .config import FormatConfig
 from .think import ANSWER_CLOSE, ANSWER_OPEN, reasoning_texts
 
 logger = logging.getLogger("verifiers_format")
 
-MODES = ("r1", "strict")
 
 # With exactly one of each tag (checked first), greedy or lazy makes no difference here.
 _STRICT = re.compile(
@@ -97,12 +98,11 @@ class FormatReward(Reward):
     #: ``format/prompt_opened``: rows whose <think> the prompt opened (a check that ``auto`` sees it).
     reported_counts = ("errors", "prompt_opened")
 
-    def __init__(self, mode: str = "r1", think_opened: str = "auto", allow_empty_think: bool = False) -> None:
-        if mode not in MODES:
-            raise ValueError(f"format: mode must be one of {MODES}, got {mode!r}")
-        self.mode = mode
-        self.think_opened = check_think_opened("format", think_opened)
-        self.allow_empty_think = allow_empty_think
+    def __init__(self, config: FormatConfig | None = None, /, **params: Any) -> None:
+        self.config = FormatConfig.resolve(self.__name__, config, params)
+        self.mode = self.config.mode
+        self.think_opened = self.config.think_opened
+        self.allow_empty_think = self.config.allow_empty_think
         self.required_columns = ()
 
     def score(self, batch: Batch) -> list[float | None]:

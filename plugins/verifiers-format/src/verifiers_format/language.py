@@ -34,10 +34,11 @@ from verifiers_core import Batch, Reward
 from verifiers_core.text import (
     THINK_CLOSE,
     THINK_OPEN,
-    check_think_opened,
     message_text,
     reasoning_text,
 )
+
+from .config import LanguageConsistencyConfig
 
 #: Scripts whose characters each count as one word.
 CHARACTER_SCRIPTS = frozenset({"Han", "Hiragana", "Katakana"})
@@ -287,26 +288,15 @@ class LanguageConsistencyReward(Reward):
     grades_answer = False  # it measures the reasoning, which a cut-off completion has too
     reported_counts = ("errors", "no_words", "unknown_language", "truncated")
 
-    def __init__(
-        self,
-        language: str = "auto",
-        language_column: str | None = None,
-        scope: str = "reasoning",
-        think_opened: str = "auto",
-        min_words: int = 1,
-    ) -> None:
-        problem = check_language(language)
-        if problem:
-            raise ValueError(f"language_consistency: language {problem}")
-        if scope not in ("reasoning", "completion"):
-            raise ValueError(f"language_consistency: scope must be reasoning or completion, got {scope!r}")
-        self.language = language
-        self.language_column = language_column
-        self.scope = scope
-        self.think_opened = check_think_opened("language_consistency", think_opened)
-        self.min_words = max(1, int(min_words))
-        self.fixed = None if language == "auto" else target_scripts(language)
-        self.required_columns = (language_column,) if language_column else ()
+    def __init__(self, config: LanguageConsistencyConfig | None = None, /, **params: Any) -> None:
+        self.config = LanguageConsistencyConfig.resolve(self.__name__, config, params)
+        self.language = self.config.language
+        self.language_column = self.config.language_column
+        self.scope = self.config.scope
+        self.think_opened = self.config.think_opened
+        self.min_words = self.config.min_words
+        self.fixed = None if self.language == "auto" else target_scripts(self.language)
+        self.required_columns = (self.language_column,) if self.language_column else ()
 
     def _target(self, batch: Batch, i: int) -> frozenset[str] | None:
         if self.language_column is not None:

@@ -27,6 +27,8 @@ from typing import Any
 
 from verifiers_core import Batch, MissingColumnError, Reward, RewardParamError
 
+from .config import OverlongConfig
+
 logger = logging.getLogger("verifiers_format")
 
 
@@ -44,21 +46,6 @@ def soft_overlong_penalty(length: int, max_length: int, buffer: int) -> float:
     if length <= max_length:
         return (limit - length) / buffer
     return -1.0
-
-
-def check_lengths(max_length: int, buffer: int) -> None:
-    """Validate the pair (each is already a checked integer): the buffer must leave room.
-
-    >>> check_lengths(512, 512)
-    Traceback (most recent call last):
-    ...
-    verifiers_core.errors.RewardParamError: reward 'overlong', parameter 'buffer': must be smaller than max_length (512), got 512 (accepts an integer from 0 to max_length - 1)
-    """
-    if not 0 <= buffer < max_length:
-        raise RewardParamError(
-            f"reward 'overlong', parameter 'buffer': must be smaller than max_length ({max_length}), "
-            f"got {buffer} (accepts an integer from 0 to max_length - 1)"
-        )
 
 
 def _tokenizer_file(path: str) -> str:
@@ -86,22 +73,12 @@ class OverlongReward(Reward):
     #: A penalty on the whole completion (truncated ones included), not a grade of its answer.
     grades_answer = False
 
-    def __init__(
-        self,
-        max_length: int = 512,
-        buffer: int = 128,
-        tokenizer: str | None = None,
-        chars_per_token: float | None = None,
-    ) -> None:
-        check_lengths(max_length, buffer)
-        if chars_per_token is not None and not chars_per_token > 0:
-            raise RewardParamError(
-                f"reward 'overlong', parameter 'chars_per_token': must be > 0, got {chars_per_token!r}"
-            )
-        self.max_length = max_length
-        self.buffer = buffer
-        self.tokenizer = _tokenizer_file(tokenizer) if tokenizer else None
-        self.chars_per_token = chars_per_token
+    def __init__(self, config: OverlongConfig | None = None, /, **params: Any) -> None:
+        self.config = OverlongConfig.resolve(self.__name__, config, params)
+        self.max_length = self.config.max_length
+        self.buffer = self.config.buffer
+        self.tokenizer = _tokenizer_file(self.config.tokenizer) if self.config.tokenizer else None
+        self.chars_per_token = self.config.chars_per_token
         self.low = -1.0
         self.required_columns = ()
         self._tokenizer: Any = None

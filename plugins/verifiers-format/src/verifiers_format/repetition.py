@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 from verifiers_core import Batch, MissingColumnError, Reward
 
-logger = logging.getLogger("verifiers_format")
+from .config import RepetitionConfig
 
-UNITS = ("auto", "tokens", "words")
+logger = logging.getLogger("verifiers_format")
 
 
 def ngram_penalty(units: Sequence[Hashable], n: int, max_penalty: float) -> float:
@@ -63,16 +64,11 @@ class RepetitionReward(Reward):
     #: A penalty on the whole completion (truncated ones included), not a grade of its answer.
     grades_answer = False
 
-    def __init__(self, n: int = 3, max_penalty: float = -1.0, unit: str = "auto") -> None:
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"repetition: n must be an integer >= 1, got {n!r}")
-        if max_penalty > 0:
-            raise ValueError(f"repetition: max_penalty must be <= 0 (a penalty), got {max_penalty!r}")
-        if unit not in UNITS:
-            raise ValueError(f"repetition: unit must be one of {UNITS}, got {unit!r}")
-        self.n = n
-        self.max_penalty = float(max_penalty)
-        self.unit = unit
+    def __init__(self, config: RepetitionConfig | None = None, /, **params: Any) -> None:
+        self.config = RepetitionConfig.resolve(self.__name__, config, params)
+        self.n = self.config.n
+        self.max_penalty = self.config.max_penalty
+        self.unit = self.config.unit
         self.low = self.max_penalty
         self.required_columns = ()
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import THINK_CLOSE, THINK_OPEN, check_think_opened
+from verifiers_core.text import THINK_CLOSE, THINK_OPEN
 
+from .config import TagCountConfig
 from .think import ANSWER_CLOSE, ANSWER_OPEN, reasoning_texts
 
 logger = logging.getLogger("verifiers_format")
@@ -103,11 +105,10 @@ class TagCountReward(Reward):
     #: Partial credit is about the whole completion's tags, not only its answer region.
     grades_answer = False
 
-    def __init__(self, tags: str = "think_answer", think_opened: str = "auto") -> None:
-        if tags not in TEMPLATES:
-            raise ValueError(f"tag_count: tags must be one of {tuple(TEMPLATES)}, got {tags!r}")
-        self.tags = tags
-        self.think_opened = check_think_opened("tag_count", think_opened)
+    def __init__(self, config: TagCountConfig | None = None, /, **params: Any) -> None:
+        self.config = TagCountConfig.resolve(self.__name__, config, params)
+        self.tags = self.config.tags
+        self.think_opened = self.config.think_opened
         self.required_columns = ()
 
     def score(self, batch: Batch) -> list[float | None]:

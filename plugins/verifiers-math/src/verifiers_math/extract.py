@@ -25,8 +25,6 @@ from dataclasses import dataclass
 
 from .freeform import plain_words, read_value
 
-ANSWER_FORMATS = ("any", "marked", "boxed")
-
 _BOX_RE = re.compile(r"\\(?:boxed|fbox)\b")
 _HASH_RE = re.compile(r"####[ \t]*([^\n]*)")
 # "The final answer is ...", "Answer: ...", "**Final Answer:** ...", GSM8K few-shot's "A: ..." line

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .compare import DEFAULT_TOLERANCE
+from .config import AccuracyConfig
 from .extract import extract_answer, extract_gold
 from .forms import Form, choice_letter, combine, compare_sequences, form_of, is_choice_gold, sequence, words
 from .freeform import read_choice
@@ -37,18 +37,6 @@ from .scheduling import Report
 from .simple import read_simple, simple_verdict
 
 SHOWN_CHARS = 200
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How answers are found and graded (the ``accuracy`` reward's parameters)."""
-
-    answer_format: str = "any"
-    timeout: float = 3.0
-    workers: int = 0  # 0: one per CPU (at most 8)
-    memory_mb: int = 1024
-    max_answer_chars: int = 2000
-    tolerance: float = DEFAULT_TOLERANCE
 
 
 @dataclass
@@ -168,7 +156,7 @@ def _unusable_event(why: object) -> str:
     return "unusable_gold" if why in ("unparsed", True, None) else f"gold_{why}"
 
 
-def _plan_row(row: Row, region: str, prompt: str, settings: Settings) -> None:
+def _plan_row(row: Row, region: str, prompt: str, settings: AccuracyConfig) -> None:
     """Extract, normalise and decide what the fast path can for one row (see the module docstring)."""
     listed = row.gold is not None and row.gold.form.kind in ("list", "set")
     found = extract_answer(
@@ -231,7 +219,7 @@ def _plan_row(row: Row, region: str, prompt: str, settings: Settings) -> None:
 def plan(
     answers: Sequence[str | None],
     golds: Sequence[object],
-    settings: Settings,
+    settings: AccuracyConfig,
     prompts: Sequence[object] | None = None,
 ) -> Plan:
     """Read golds and answers and decide what can be decided without the pool.
@@ -276,7 +264,7 @@ def _prompt_text(prompt: object) -> str:
     return ""
 
 
-def apply(planned: Plan, settings: Settings) -> list[Verdict]:
+def apply(planned: Plan, settings: AccuracyConfig) -> list[Verdict]:
     """Run what the plan left in the pool and return one :class:`Verdict` per row."""
     tasks = planned.tasks(settings.tolerance)
     if tasks:
@@ -311,12 +299,12 @@ def _record(planned: Plan, report: Report) -> None:
 def grade(
     answers: Sequence[str | None],
     golds: Sequence[object],
-    settings: Settings,
+    settings: AccuracyConfig,
     prompts: Sequence[object] | None = None,
 ) -> list[Verdict]:
     """Grade answer regions against raw gold values (one per row): :func:`plan`, then :func:`apply`.
 
-    >>> [v.value for v in grade(["\\\\boxed{72}", "#### 71", "x"], ["#### 72", "#### 72", None], Settings())]
+    >>> [v.value for v in grade(["\\\\boxed{72}", "#### 71", "x"], ["#### 72", "#### 72", None], AccuracyConfig())]
     [1.0, 0.0, None]
     """
     return apply(plan(answers, golds, settings, prompts), settings)

@@ -7,11 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import check_think_opened
 
-from .compare import DEFAULT_TOLERANCE
-from .extract import ANSWER_FORMATS
-from .grading import Settings, Verdict, grade
+from .config import AccuracyConfig, CosineConfig
+from .grading import Verdict, grade
 
 #: Events counted through TRL's ``log_metric`` as ``<reward>/<what>`` at every call (per row too).
 COUNTS = ("errors", "timeouts", "memory_errors", "unusable_golds", "unparsed")
@@ -45,47 +43,22 @@ class AccuracyReward(Reward):
     __name__ = "accuracy"
     reported_counts = COUNTS
 
-    def __init__(
-        self,
-        column: str = "solution",
-        answer_format: str = "any",
-        timeout: float = 3.0,
-        workers: int = 0,
-        memory_mb: int = 1024,
-        think_opened: str = "auto",
-        max_answer_chars: int = 2000,
-        tolerance: float = DEFAULT_TOLERANCE,
-    ) -> None:
-        if answer_format not in ANSWER_FORMATS:
-            raise ValueError(
-                f"answer_format must be one of {', '.join(ANSWER_FORMATS)}, got {answer_format!r}"
-            )
-        if not timeout > 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
-        if not 0 <= tolerance <= 0.5:
-            raise ValueError(f"tolerance must be between 0 and 0.5, got {tolerance!r}")
-        self.column = column
-        self.think_opened = check_think_opened(self.__name__, think_opened)
-        self.required_columns = (column,)
-        self.settings = Settings(
-            answer_format=answer_format,
-            timeout=float(timeout),
-            workers=int(workers),
-            memory_mb=int(memory_mb),
-            max_answer_chars=int(max_answer_chars),
-            tolerance=float(tolerance),
-        )
+    def __init__(self, config: AccuracyConfig | None = None, /, **params: Any) -> None:
+        self.config = AccuracyConfig.resolve(self.__name__, config, params)
+        self.column = self.config.column
+        self.think_opened = self.config.think_opened
+        self.required_columns = (self.column,)
 
     def warm(self) -> None:
         """Start the grading processes now (1.5-3 s once per process) rather than at the first call."""
         from .pool import default_size, get_pool
 
-        get_pool(self.settings.workers or default_size(), self.settings.memory_mb).warm()
+        get_pool(self.config.workers or default_size(), self.config.memory_mb).warm()
 
     def verdicts(self, batch: Batch) -> list[Verdict]:
         """Grade the batch's answer regions, count its events (per row too) and log the extracted answers."""
         answers = [batch.answer(i) for i in range(len(batch))]
-        verdicts = grade(answers, batch.column(self.column), self.settings, batch.prompts)
+        verdicts = grade(answers, batch.column(self.column), self.config, batch.prompts)
         for i, v in enumerate(verdicts):
             if v.value is None:
                 batch.count("unusable_golds", row=i)
@@ -121,33 +94,9 @@ class CosineReward(AccuracyReward):
 
     __name__ = "cosine"
 
-    def __init__(
-        self,
-        max_len: int = 1024,
-        min_value_wrong: float = -1.0,
-        max_value_wrong: float = -0.5,
-        min_value_correct: float = 0.5,
-        max_value_correct: float = 1.0,
-        chars_per_token: float = 4.0,
-        **accuracy: Any,
-    ) -> None:
-        super().__init__(**accuracy)
-        if max_len < 1:
-            raise ValueError(f"max_len must be at least 1, got {max_len!r}")
-        if not min_value_correct <= max_value_correct:
-            raise ValueError(
-                f"min_value_correct ({min_value_correct}) must not exceed max_value_correct ({max_value_correct})"
-            )
-        if not min_value_wrong <= max_value_wrong:
-            raise ValueError(
-                f"min_value_wrong ({min_value_wrong}) must not exceed max_value_wrong ({max_value_wrong})"
-            )
-        if not chars_per_token > 0:
-            raise ValueError(f"chars_per_token must be positive, got {chars_per_token!r}")
-        self.max_len = int(max_len)
-        self.min_value_wrong, self.max_value_wrong = float(min_value_wrong), float(max_value_wrong)
-        self.min_value_correct, self.max_value_correct = float(min_value_correct), float(max_value_correct)
-        self.chars_per_token = float(chars_per_token)
+    def __init__(self, config: CosineConfig | None = None, /, **params: Any) -> None:
+        super().__init__(CosineConfig.resolve(self.__name__, config, params))
+        self.schedule: CosineConfig = self.config  # type: ignore[assignment]
 
     def length(self, text: str, ids: Sequence[int] | None) -> int:
         """Tokens in a completion: its ids when known, else estimated from its characters.
@@ -161,7 +110,7 @@ class CosineReward(AccuracyReward):
                 return len(ids)
             except TypeError:
                 pass
-        return math.ceil(len(text) / self.chars_per_token)
+        return math.ceil(len(text) / self.schedule.chars_per_token)
 
     def scale(self, correct: bool, length: int) -> float:
         """The cosine-scaled value for a verdict and a length.
@@ -170,12 +119,13 @@ class CosineReward(AccuracyReward):
         >>> r.scale(True, 0), r.scale(True, 10), r.scale(True, 99), r.scale(False, 0), r.scale(False, 10)
         (1.0, 0.5, 0.5, -1.0, -0.5)
         """
-        progress = min(max(length, 0) / self.max_len, 1.0)
+        schedule = self.schedule
+        progress = min(max(length, 0) / schedule.max_len, 1.0)
         weight = 0.5 * (1.0 + math.cos(math.pi * progress))
         if correct:
-            low, high = self.min_value_correct, self.max_value_correct
+            low, high = schedule.min_value_correct, schedule.max_value_correct
         else:
-            low, high = self.max_value_wrong, self.min_value_wrong
+            low, high = schedule.max_value_wrong, schedule.min_value_wrong
         return low + weight * (high - low)
 
     def no_answer_value(self, batch: Batch, i: int) -> float | None:
@@ -191,14 +141,4 @@ class CosineReward(AccuracyReward):
         return out
 
 
-def build_accuracy(**params: Any) -> AccuracyReward:
-    """Factory used by the registry for ``accuracy``."""
-    return AccuracyReward(**params)
-
-
-def build_cosine(**params: Any) -> CosineReward:
-    """Factory used by the registry for ``cosine``."""
-    return CosineReward(**params)
-
-
-__all__: Sequence[str] = ("AccuracyReward", "CosineReward", "build_accuracy", "build_cosine")
+__all__: Sequence[str] = ("AccuracyReward", "CosineReward")

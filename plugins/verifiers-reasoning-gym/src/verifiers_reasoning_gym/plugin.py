@@ -23,52 +23,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import verifiers_core
-from verifiers_core import THINK_OPENED, Param
+from verifiers_core import Param
 
-CREDIT_MODES = ("binary", "task", "substring")
+from .config import ReasoningGymConfig
 
 
 @verifiers_core.hookimpl
 def register_rewards(register: Callable[..., None]) -> None:
-    """Register ``reasoning_gym``."""
+    """Register ``reasoning_gym`` (parameters: :mod:`verifiers_reasoning_gym.config`)."""
     register(
         "reasoning_gym",
         "verifiers_reasoning_gym.reward:ReasoningGymReward",
         description="any reasoning-gym task's row scored by the task's own check, from the answer and "
         "metadata columns (answer read from <answer>, \\boxed{} or the final text)",
-        params=[
-            Param(
-                "credit",
-                str,
-                "binary",
-                "binary: 1.0 when the task's check gives full credit, else 0.0; task: the task scorer's "
-                "own values (graded and small 'well-formed' credits); substring: task, plus reasoning-gym's "
-                "default len(gold)/len(answer) credit when the gold is inside the answer (HACKABLE: padding "
-                "an answer around the gold earns credit)",
-                choices=CREDIT_MODES,
-            ),
-            Param("answer_column", str, "answer", "column holding the gold answer"),
-            Param("metadata_column", str, "metadata", "column holding the task metadata (a JSON string)"),
-            THINK_OPENED,
-            Param(
-                "timeout",
-                float,
-                5.0,
-                "hard limit in seconds per answer (the worker is killed)",
-                min=0.1,
-                max=600,
-            ),
-            Param(
-                "workers",
-                int,
-                0,
-                "scoring processes shared by this process; 0 = one per CPU (at most 4)",
-                min=0,
-                max=64,
-            ),
-            Param("memory_mb", int, 2048, "address-space cap per scoring process in MiB; 0 = none", min=0),
-            Param("max_answer_chars", int, 10_000, "longer extracted answers score 0.0 unparsed", min=1),
-        ],
+        config=ReasoningGymConfig,
     )
 
 

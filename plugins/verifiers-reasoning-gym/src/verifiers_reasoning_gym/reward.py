@@ -21,8 +21,8 @@ import logging
 from typing import Any
 
 from verifiers_core import Batch, Reward
-from verifiers_core.text import check_think_opened
 
+from .config import ReasoningGymConfig
 from .extract import extract_answer
 
 logger = logging.getLogger("verifiers_reasoning_gym")
@@ -42,28 +42,17 @@ class ReasoningGymReward(Reward):
     __name__ = "reasoning_gym"
     reported_counts = ("errors", "empty_answers", "scorer_errors", "timeouts", "crashes", "bad_rows")
 
-    def __init__(
-        self,
-        credit: str = "binary",
-        answer_column: str = "answer",
-        metadata_column: str = "metadata",
-        think_opened: str = "auto",
-        timeout: float = 5.0,
-        workers: int = 0,
-        memory_mb: int = 2048,
-        max_answer_chars: int = 10_000,
-    ) -> None:
-        if credit not in ("binary", "task", "substring"):
-            raise ValueError(f"reasoning_gym: credit must be binary, task or substring, got {credit!r}")
-        self.credit = credit
-        self.answer_column = answer_column
-        self.metadata_column = metadata_column
-        self.think_opened = check_think_opened("reasoning_gym", think_opened)
-        self.timeout = timeout
-        self.workers = workers
-        self.memory_mb = memory_mb
-        self.max_answer_chars = max_answer_chars
-        self.required_columns = (answer_column, metadata_column)
+    def __init__(self, config: ReasoningGymConfig | None = None, /, **params: Any) -> None:
+        self.config = config = ReasoningGymConfig.resolve(self.__name__, config, params)
+        self.credit = config.credit
+        self.answer_column = config.answer_column
+        self.metadata_column = config.metadata_column
+        self.think_opened = config.think_opened
+        self.timeout = config.timeout
+        self.workers = config.workers
+        self.memory_mb = config.memory_mb
+        self.max_answer_chars = config.max_answer_chars
+        self.required_columns = (config.answer_column, config.metadata_column)
 
     def _request(self, batch: Batch, i: int) -> dict[str, Any] | str:
         """The scoring request for row ``i``, or the counter that settles it without one."""
