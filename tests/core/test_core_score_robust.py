@@ -26,6 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "VERIFIERS_CORE_LOAD_PLUGINS": "format,math,code"}
 
 
+def interruptible() -> None:
+    """In the child before exec: Ctrl-C as at a terminal. A suite started in the background by a
+    non-interactive shell (``make test &``) ignores SIGINT, and an ignored SIGINT survives exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def score(
     *args: str, prefix: tuple[str, ...] = (), timeout: float = 180, **kwargs
 ) -> subprocess.CompletedProcess:
@@ -338,7 +344,9 @@ def test_ctrl_c_keeps_the_scored_rows_and_leaves_nothing_running(tmp_path):
         "--reward-arg", "code.timeout=60", "--batch-size", "2",
         "--input", str(data), "--output", str(out),
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=tmp_path)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=tmp_path, preexec_fn=interruptible
+    )
     try:
 
         def two_batches_written() -> bool:
@@ -374,6 +382,7 @@ def test_ctrl_c_on_standard_output_says_how_many_rows_went_out():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ENV,
+        preexec_fn=interruptible,
     )
     try:
         out = _reader(proc.stdout)

@@ -132,6 +132,8 @@ def test_ctrl_c_during_training_says_what_was_written_and_leaves_nothing_running
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal, even when the suite runs in the background (SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         started = wait_until(lambda: metrics.exists() and metrics.read_text().count("\n") >= 1, timeout=180)
