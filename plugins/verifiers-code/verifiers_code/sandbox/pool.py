@@ -409,11 +409,7 @@ def shared_pool(workers: int | None, limits: Limits, isolation: str, require_nam
     True
     """
     key = (workers, tuple(sorted(asdict(limits).items())), isolation, require_namespaces)
-    return _shared.get(
-        key,
-        lambda: SandboxPool(workers, limits, isolation, require_namespaces),
-        usable=lambda pool: pool.owned,
-    )
+    return _shared.get(key, lambda: SandboxPool(workers, limits, isolation, require_namespaces))
 
 
 def worker_restarts() -> int:

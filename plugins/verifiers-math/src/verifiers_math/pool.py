@@ -299,11 +299,7 @@ def get_pool(size: int, memory_mb: int) -> WorkerPool:
     >>> get_pool(1, 1024) is get_pool(1, 1024)
     True
     """
-    return _pools.get(
-        (size, memory_mb),
-        lambda: WorkerPool(size, memory_mb),
-        usable=lambda pool: not pool.closed and pool.owner_pid == os.getpid(),
-    )
+    return _pools.get((size, memory_mb), lambda: WorkerPool(size, memory_mb), usable=lambda p: not p.closed)
 
 
 def worker_restarts() -> int:
