@@ -22,15 +22,10 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from verifiers_core.processes import child_pids, usable_cpus
+
 TRIVIAL = "n = int(input())\nprint(n + 1)\n"
 WORK = "n = int(input())\ns = 0\nfor i in range({loops}):\n    s += i * i\nprint(n + 1)\n"
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def _exec_work(loops: int) -> str:
@@ -109,7 +104,7 @@ class SandboxRunner:
         for worker in self.reward.pool._workers:
             if worker.proc is None:
                 continue
-            for pid in [worker.proc.pid, *_children(worker.proc.pid)]:
+            for pid in [worker.proc.pid, *child_pids(worker.proc.pid)]:
                 with open(f"/proc/{pid}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
                 total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
@@ -130,11 +125,6 @@ class SandboxRunner:
 
     def close(self) -> None:
         self.reward.pool.close()
-
-
-def _children(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(x) for x in f.read().split()]
 
 
 def subprocess_elapsed(program: str, n: int, python: str, parallel: int) -> float:
@@ -172,7 +162,7 @@ def main() -> None:
     from verifiers_code.sandbox.layers import sandbox_python
 
     python = sandbox_python()
-    n_cores = cores()
+    n_cores = usable_cpus()
     workers = args.workers or n_cores
     chunk = args.tests // args.chunks
     n = chunk * args.chunks

@@ -36,6 +36,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from verifiers_core.processes import usable_cpus
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CLIENTS = (1, 8, 32)
@@ -193,12 +195,8 @@ def main() -> int:
     parser.add_argument("--rows-per-request", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
     print(
-        f"cores: {cores}; load average before: {os.getloadavg()[0]:.2f}; rows per request: {args.rows_per_request}"
+        f"cores: {usable_cpus()}; load average before: {os.getloadavg()[0]:.2f}; rows per request: {args.rows_per_request}"
     )
     verdicts = []
     for reward in ("accuracy", "code") if args.reward == "both" else (args.reward,):

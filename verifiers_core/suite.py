@@ -64,6 +64,7 @@ from typing import Any
 
 from .errors import MissingColumnError, RewardContractError, RewardSelectionError, VerifiersCoreError
 from .executor import LOCAL, ExecutorChoice, build_executor
+from .processes import PerProcess
 from .reward import TRAINER_KEYWORDS, Reward, Scored, check_values
 from .selection import ResolvedRewards, RewardChoice, build_choices, resolve
 from .text import COMPLETION_FORMS, is_completion
@@ -242,22 +243,9 @@ def _read_config(config: Any) -> Any:
     return config
 
 
-_CACHE: dict[SuiteSpec, RewardSuite] = {}
-_CACHE_LOCK = threading.Lock()
-_CACHE_PID = os.getpid()
-
-
-def _forget_after_fork() -> None:
-    """In a forked child: the parent's suites hold the parent's pools and threads; start afresh.
-
-    The lock is replaced too: another thread of the parent may have held it at the fork.
-    """
-    global _CACHE, _CACHE_LOCK, _CACHE_PID
-    _CACHE, _CACHE_LOCK, _CACHE_PID = {}, threading.Lock(), os.getpid()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_after_fork)
+# Nothing to close at exit (the plugins close their own pools); a forked child starts without the
+# parent's suites, which hold the parent's pools and threads.
+_CACHE: PerProcess[SuiteSpec, RewardSuite] = PerProcess()
 
 
 def get_suite(spec: SuiteSpec) -> RewardSuite:
@@ -271,19 +259,12 @@ def get_suite(spec: SuiteSpec) -> RewardSuite:
     ...     get_suite(spec) is get_suite(spec)
     True
     """
-    if _CACHE_PID != os.getpid():  # a child made without os.fork's hooks (e.g. a raw clone)
-        _forget_after_fork()
-    with _CACHE_LOCK:
-        suite = _CACHE.get(spec)
-        if suite is None:
-            suite = _CACHE[spec] = spec.build()
-        return suite
+    return _CACHE.get(spec, spec.build)
 
 
 def clear_suites() -> None:
     """Forget the suites built in this process (tests; a changed registry)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _CACHE.clear()
 
 
 @dataclass

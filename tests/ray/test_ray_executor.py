@@ -87,7 +87,7 @@ def local():
 def _executor_keys():
     from verifiers_core.ray_executor import dispatch
 
-    return list(dispatch._EXECUTORS)
+    return dispatch._EXECUTORS.keys()
 
 
 def _without_ray_counts(counts) -> dict:

@@ -22,7 +22,6 @@ Ray's ``ActorPool`` has no deadlines, no restart handling and no bound per actor
 from __future__ import annotations
 
 import asyncio
-import atexit
 import itertools
 import logging
 import threading
@@ -30,6 +29,7 @@ import time
 from typing import Any
 
 from ..executor import ExecutorChoice
+from ..processes import PerProcess
 from ..suite import SuiteSpec
 from .actor import ChunkResult
 from .calls import (
@@ -312,8 +312,10 @@ class RayExecutor:
         return asyncio.run_coroutine_threadsafe(call(), self._loop)
 
 
-_EXECUTORS: dict[tuple[SuiteSpec, ExecutorChoice], RayExecutor] = {}
-_EXECUTORS_LOCK = threading.Lock()
+# Closed at exit (their actors are killed); a forked child starts without its parent's executors.
+_EXECUTORS: PerProcess[tuple[SuiteSpec, ExecutorChoice], RayExecutor] = PerProcess(
+    close=lambda executor: executor.close()
+)
 
 
 def get_executor(spec: SuiteSpec, choice: ExecutorChoice) -> RayExecutor:
@@ -328,11 +330,9 @@ def get_executor(spec: SuiteSpec, choice: ExecutorChoice) -> RayExecutor:
     >>> executor.close()
     """
     key = (spec.local(), choice)
-    with _EXECUTORS_LOCK:
-        executor = _EXECUTORS.get(key)
-        if executor is None or executor._closed:
-            executor = _EXECUTORS[key] = RayExecutor(spec, choice)
-        return executor
+    return _EXECUTORS.get(
+        key, lambda: RayExecutor(spec, choice), usable=lambda executor: not executor._closed
+    )
 
 
 def close_executors() -> None:
@@ -340,14 +340,7 @@ def close_executors() -> None:
 
     >>> close_executors()
     """
-    with _EXECUTORS_LOCK:
-        executors = list(_EXECUTORS.values())
-        _EXECUTORS.clear()
-    for executor in executors:
-        executor.close()
-
-
-atexit.register(close_executors)
+    _EXECUTORS.close_all()
 
 
 __all__ = ["REPLAN_INTERVAL", "RayExecutor", "close_executors", "get_executor"]

@@ -16,7 +16,9 @@ from types import SimpleNamespace
 import pytest
 from verifiers_code.rewards import CodeReward
 from verifiers_code.sandbox import pool as pool_module
-from verifiers_code.sandbox.pool import Limits, SandboxPool, _children
+from verifiers_code.sandbox.pool import Limits, SandboxPool
+
+from verifiers_core.processes import child_pids
 
 DOUBLE = json.dumps({"test_cases": [{"type": "stdin_stdout", "input": "21\n", "output": "42\n"}]})
 ANSWER = "```python\nprint(int(input()) * 2)\n```"
@@ -36,7 +38,7 @@ def one_worker():
 def _kill_supervisor(pool: SandboxPool) -> None:
     worker = pool._workers[0]
     bwrap = worker.proc
-    for child in _children(bwrap.pid):  # the supervisor, pid 1 of the sandbox
+    for child in child_pids(bwrap.pid):  # the supervisor, pid 1 of the sandbox
         os.kill(child, signal.SIGKILL)
     bwrap.wait(timeout=10)  # its pid namespace ends with it, and bwrap exits
 
@@ -109,7 +111,7 @@ def test_the_shared_pool_survives_a_fork_while_its_lock_is_held():
     held, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:
-        with pool_module._shared_lock:
+        with pool_module._shared._lock:
             held.set()
             release.wait(10)
 

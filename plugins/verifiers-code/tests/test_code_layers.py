@@ -12,6 +12,8 @@ from verifiers_code.rewards import CodeReward
 from verifiers_code.sandbox import layers
 from verifiers_code.sandbox.pool import Limits, SandboxPool
 
+from verifiers_core.processes import child_pids
+
 DOUBLE = json.dumps({"test_cases": [{"type": "stdin_stdout", "input": "21\n", "output": "42\n"}]})
 GOOD = "```python\nprint(int(input()) * 2)\n```"
 ANSWER = "print(int(input()) * 2)"
@@ -57,17 +59,12 @@ def test_bwrap_itself_holds_no_secret_in_its_environment():
         reward = reward_on(pool)
         assert reward(prompts=["p"], completions=[GOOD], verification_info=[DOUBLE]) == [1.0]
         bwrap_pid = pool._workers[0].proc.pid
-        for pid in [bwrap_pid, *_children(bwrap_pid)]:
+        for pid in [bwrap_pid, *child_pids(bwrap_pid)]:
             with open(f"/proc/{pid}/environ", "rb") as f:
                 assert canary.encode() not in f.read()
         pool.close()
     finally:
         os.environ.pop("VERIFIERS_CODE_LAYER_CANARY", None)
-
-
-def _children(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(x) for x in f.read().split()]
 
 
 @pytest.mark.parametrize("layer", ["unshare", "none"])
@@ -91,5 +88,6 @@ def test_fallback_layers_still_grade_and_contain(layer):
     if layer == "unshare":
         assert worker.ping()["left"] == []  # its own pid namespace, emptied after each test
     else:
-        assert _children(worker.proc.pid) == []  # the supervisor reaped and killed the daemon
+        assert worker.proc.poll() is None  # the supervisor is alive, and it
+        assert child_pids(worker.proc.pid) == []  # reaped and killed the daemon
     pool.close()

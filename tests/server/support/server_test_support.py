@@ -14,6 +14,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from verifiers_core.processes import child_pids
+
 TOKEN = "test-token-0123456789abcdef"
 
 #: A clean exit after SIGTERM: uvicorn drains, then re-raises the signal (or exits 0).
@@ -82,21 +84,10 @@ def descendants(pid: int) -> set[int]:
     found: set[int] = set()
     todo = [pid]
     while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-            except OSError:
-                continue
-            for kid in kids:
-                if kid not in found:
-                    found.add(kid)
-                    todo.append(kid)
+        for kid in child_pids(todo.pop()):
+            if kid not in found:
+                found.add(kid)
+                todo.append(kid)
     return found
 
 

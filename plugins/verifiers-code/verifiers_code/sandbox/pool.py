@@ -11,13 +11,8 @@ A worker that dies or stops answering is killed with its whole sandbox and start
 
 from __future__ import annotations
 
-import atexit
-import json
 import os
 import queue
-import select
-import signal
-import struct
 import subprocess
 import tempfile
 import threading
@@ -26,6 +21,16 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from verifiers_core.processes import (
+    FrameError,
+    PerProcess,
+    child_pids,
+    hard_kill,
+    read_frame,
+    usable_cpus,
+    write_frame,
+)
 
 from .layers import Launch, SandboxUnavailable, choose_layer, make_launch, seccomp_filter
 
@@ -50,6 +55,8 @@ PRELOAD = (
     "dataclasses",
 )
 MAX_FRAME = 1 << 30
+#: What a worker error says for each way a frame can fail (see :class:`~verifiers_core.processes.FrameError`).
+_FRAME_ERRORS = {"timeout": "the sandbox did not answer in time", "eof": "the sandbox exited"}
 
 
 class WorkerError(RuntimeError):
@@ -96,14 +103,6 @@ class Limits:
         }
 
 
-def _write_frame(fd: int, obj: Any) -> None:
-    data = json.dumps(obj, separators=(",", ":")).encode()
-    data = struct.pack(">I", len(data)) + data
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 class Worker:
     """One sandbox with its supervisor; not thread-safe (a pool thread owns it)."""
 
@@ -140,7 +139,7 @@ class Worker:
                 "preload": list(PRELOAD),
                 "seccomp": _b64(launch.seccomp_in_supervisor) if launch.seccomp_in_supervisor else None,
             }
-            _write_frame(self.proc.stdin.fileno(), config)
+            write_frame(self.proc.stdin.fileno(), config)
             ready = self._read_frame(time.monotonic() + 30.0)
         except (OSError, WorkerError) as exc:
             err = self._stderr_tail()
@@ -158,32 +157,12 @@ class Worker:
         while view:
             view = view[os.write(fd, view) :]
 
-    def _read_exact(self, n: int, deadline: float) -> bytes:
-        assert self.proc is not None and self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        chunks, got = [], 0
-        while got < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise WorkerError("the sandbox did not answer in time")
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(fd, min(n - got, 1 << 20))
-            if not chunk:
-                raise WorkerError("the sandbox exited")
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
     def _read_frame(self, deadline: float) -> Any:
-        (n,) = struct.unpack(">I", self._read_exact(4, deadline))
-        if n > MAX_FRAME:
-            raise WorkerError(f"the sandbox sent a frame of {n} bytes")
+        assert self.proc is not None and self.proc.stdout is not None
         try:
-            return json.loads(self._read_exact(n, deadline))
-        except ValueError as exc:
-            raise WorkerError(f"the sandbox sent malformed data: {exc}") from None
+            return read_frame(self.proc.stdout.fileno(), deadline=deadline, max_bytes=MAX_FRAME)
+        except FrameError as exc:
+            raise WorkerError(_FRAME_ERRORS.get(exc.kind, f"the sandbox sent {exc}")) from None
 
     def request(self, job: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one job and wait for its answer (raises :class:`WorkerError`).
@@ -197,7 +176,7 @@ class Worker:
             self.start()
         assert self.proc is not None
         try:
-            _write_frame(self.proc.stdin.fileno(), job)
+            write_frame(self.proc.stdin.fileno(), job)
             answer = self._read_frame(time.monotonic() + timeout)
         except OSError as exc:
             raise WorkerError(f"lost the sandbox: {exc}") from None
@@ -231,20 +210,14 @@ class Worker:
                 except subprocess.TimeoutExpired:
                     pass
             if proc.poll() is None:
-                for child in _children(proc.pid):
-                    try:
-                        os.kill(child, signal.SIGKILL)
-                    except OSError:
-                        pass
+                for child in child_pids(proc.pid):
+                    hard_kill(child)
                 try:
                     proc.wait(timeout=2)
                 except subprocess.TimeoutExpired:
                     pass
             if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                hard_kill(proc.pid, group=True)
                 try:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
@@ -265,15 +238,6 @@ class Worker:
         except (OSError, AttributeError):
             return ""
         return text or "no error output"
-
-
-def _children(pid: int) -> list[int]:
-    """Direct children of ``pid`` (from /proc; empty when unknown)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(x) for x in f.read().split()]
-    except (OSError, ValueError):
-        return []
 
 
 def _b64(data: bytes) -> str:
@@ -302,7 +266,7 @@ class SandboxPool:
     ) -> None:
         self.limits = limits or Limits()
         self.layer = choose_layer(isolation, require_namespaces)
-        self.n_workers = max(1, workers or _cores())
+        self.n_workers = max(1, workers or usable_cpus())
         self._bpf = seccomp_filter()
         self._workers = [Worker(self.layer, self.limits, self._bpf) for _ in range(self.n_workers)]
         self._lock = threading.Lock()
@@ -433,15 +397,9 @@ class SandboxPool:
             pass
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-_shared: dict[tuple, SandboxPool] = {}
-_shared_lock = threading.Lock()
+# Closed at exit; a fork of the trainer (a DataLoader worker, say) starts without them: it must not
+# drive or stop its parent's sandboxes.
+_shared: PerProcess[tuple, SandboxPool] = PerProcess(close=lambda pool: pool.close())
 
 
 def shared_pool(workers: int | None, limits: Limits, isolation: str, require_namespaces: bool) -> SandboxPool:
@@ -450,12 +408,8 @@ def shared_pool(workers: int | None, limits: Limits, isolation: str, require_nam
     >>> a = shared_pool(1, Limits(), "none", False); a is shared_pool(1, Limits(), "none", False)
     True
     """
-    key = (os.getpid(), workers, tuple(sorted(asdict(limits).items())), isolation, require_namespaces)
-    with _shared_lock:
-        pool = _shared.get(key)
-        if pool is None or not pool.owned:
-            pool = _shared[key] = SandboxPool(workers, limits, isolation, require_namespaces)
-        return pool
+    key = (workers, tuple(sorted(asdict(limits).items())), isolation, require_namespaces)
+    return _shared.get(key, lambda: SandboxPool(workers, limits, isolation, require_namespaces))
 
 
 def worker_restarts() -> int:
@@ -464,27 +418,4 @@ def worker_restarts() -> int:
     >>> worker_restarts() >= 0
     True
     """
-    with _shared_lock:
-        return sum(pool.restarts for pool in _shared.values())
-
-
-@atexit.register
-def _close_shared() -> None:
-    for pool in list(_shared.values()):
-        try:
-            pool.close()
-        except Exception:
-            pass
-    _shared.clear()
-
-
-def _forget_inherited_pools() -> None:
-    # A fork of the trainer (a DataLoader worker, say) must not drive or stop the parent's
-    # sandboxes, and must not wait on a lock that another thread of the parent held at the fork.
-    global _shared_lock
-    _shared_lock = threading.Lock()
-    _shared.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_pools)
+    return sum(pool.restarts for pool in _shared.values())

@@ -38,6 +38,9 @@ READ_CHUNK = 65536
 STDERR_KEEP = 4096
 
 
+# The frame format (a 4-byte big-endian length, then compact JSON) is defined by
+# verifiers_core.processes (encode_frame, read_frame, write_frame), which the pool uses; this file keeps
+# its own copy because it runs inside the sandbox on the standard library alone.
 def read_exact(fd, n):
     chunks = []
     while n:

@@ -23,9 +23,7 @@ parsed (and which worker holds which) across calls, so the scheduler can send an
 
 from __future__ import annotations
 
-import atexit
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +33,8 @@ from collections import OrderedDict, deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+
+from verifiers_core.processes import PerProcess, ProcessHandle, usable_cpus
 
 from . import protocol
 from .protocol import Item, Task
@@ -55,11 +55,7 @@ class Worker:
 
     def __init__(self, pid: int, conn: Connection) -> None:
         self.pid, self.conn = pid, conn
-        self.pidfd: int | None = None
-        try:
-            self.pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):  # old kernel: fall back to the pid
-            self.pidfd = None
+        self.process = ProcessHandle(pid)  # killed through a pidfd: never a process that reused the pid
         self.started = False  # said hello
         self.outstanding: deque[Task] = deque()  # sent, not finished; the first one is running
         self.gold_done = False  # the first outstanding task's gold is parsed
@@ -70,13 +66,7 @@ class Worker:
         self.step_cpu: float | None = None  # the worker's CPU seconds when it started
 
     def kill(self) -> None:
-        try:
-            if self.pidfd is not None:
-                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-            else:
-                os.kill(self.pid, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass  # already gone
+        self.process.kill()
         self.close()
 
     def close(self) -> None:
@@ -84,12 +74,7 @@ class Worker:
             self.conn.close()
         except OSError:
             pass
-        if self.pidfd is not None:
-            try:
-                os.close(self.pidfd)
-            except OSError:
-                pass
-            self.pidfd = None
+        self.process.close()
 
 
 class WorkerPool:
@@ -295,8 +280,8 @@ class WorkerPool:
 
 # -- one pool per process and settings ------------------------------------------------------------
 
-_pools: dict[tuple[int, int], WorkerPool] = {}
-_pools_lock = threading.Lock()
+# Closed at exit; a forked copy of the trainer (a DataLoader worker, say) starts without them.
+_pools: PerProcess[tuple[int, int], WorkerPool] = PerProcess(close=lambda pool: pool.close())
 
 
 def default_size() -> int:
@@ -305,11 +290,7 @@ def default_size() -> int:
     >>> 1 <= default_size() <= 8
     True
     """
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
+    return max(1, min(usable_cpus(), 8))
 
 
 def get_pool(size: int, memory_mb: int) -> WorkerPool:
@@ -318,12 +299,7 @@ def get_pool(size: int, memory_mb: int) -> WorkerPool:
     >>> get_pool(1, 1024) is get_pool(1, 1024)
     True
     """
-    key = (size, memory_mb)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None or pool.closed or pool.owner_pid != os.getpid():
-            pool = _pools[key] = WorkerPool(size, memory_mb)
-        return pool
+    return _pools.get((size, memory_mb), lambda: WorkerPool(size, memory_mb), usable=lambda p: not p.closed)
 
 
 def worker_restarts() -> int:
@@ -332,30 +308,12 @@ def worker_restarts() -> int:
     >>> worker_restarts() >= 0
     True
     """
-    with _pools_lock:
-        return sum(pool.killed_workers for pool in _pools.values())
+    return sum(pool.killed_workers for pool in _pools.values())
 
 
 def shutdown_pools() -> None:
-    """Stop every pool of this process (registered with ``atexit``)."""
-    with _pools_lock:
-        pools = list(_pools.values())
-        _pools.clear()
-    for pool in pools:
-        pool.close()
-
-
-def _forget_inherited_pools() -> None:
-    # A fork of the trainer (a DataLoader worker, say) must not drive the parent's processes, and
-    # must not wait on a lock that another thread of the parent held at the fork.
-    global _pools_lock
-    _pools_lock = threading.Lock()
-    _pools.clear()
-
-
-atexit.register(shutdown_pools)
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_pools)
+    """Stop every pool of this process (runs at exit)."""
+    _pools.close_all()
 
 
 __all__ = [

@@ -14,7 +14,6 @@ A process pool is written here rather than taken from a library because none of 
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import selectors
@@ -25,6 +24,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+from verifiers_core.processes import PerProcess, usable_cpus
 
 #: How long a fresh worker may take to import reasoning-gym and say it is ready.
 START_TIMEOUT = 120.0
@@ -209,16 +210,11 @@ class ScorerPool:
 
 def default_size() -> int:
     """One worker per CPU this process may use, at most 4."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 1
-    return max(1, min(4, cpus))
+    return max(1, min(4, usable_cpus()))
 
 
-_POOLS: dict[tuple[int, int], ScorerPool] = {}
-_POOLS_LOCK = threading.Lock()
-_OWNER = os.getpid()
+# Closed at exit; a forked child starts without its parent's pools (it must not reuse their pipes).
+_POOLS: PerProcess[tuple[int, int], ScorerPool] = PerProcess(close=lambda pool: pool.close())
 
 
 def get_pool(size: int, memory_mb: int) -> ScorerPool:
@@ -230,23 +226,10 @@ def get_pool(size: int, memory_mb: int) -> ScorerPool:
     >>> [(r.status, r.value) for r in pool.run([request, {**request, "answer": "13"}], timeout=10.0)]
     [('ok', 1.0), ('ok', 0.0)]
     """
-    global _OWNER
-    with _POOLS_LOCK:
-        if os.getpid() != _OWNER:  # a forked child must not reuse its parent's pipes
-            _POOLS.clear()
-            _OWNER = os.getpid()
-        key = (size or default_size(), memory_mb)
-        pool = _POOLS.get(key)
-        if pool is None or pool.closed:
-            pool = _POOLS[key] = ScorerPool(*key)
-        return pool
+    key = (size or default_size(), memory_mb)
+    return _POOLS.get(key, lambda: ScorerPool(*key), usable=lambda pool: not pool.closed)
 
 
-@atexit.register
 def shutdown_pools() -> None:
-    """Stop every worker this process started."""
-    with _POOLS_LOCK:
-        pools = list(_POOLS.values()) if os.getpid() == _OWNER else []
-        _POOLS.clear()
-    for pool in pools:
-        pool.close()
+    """Stop every worker this process started (runs at exit)."""
+    _POOLS.close_all()
