@@ -106,7 +106,8 @@ class RewardConfig:
         """
         cached = cls.__dict__.get("_params_cache")
         if cached is None:
-            cached = tuple(_param_of(cls, f) for f in dataclasses.fields(cls))
+            hints = typing.get_type_hints(cls)  # once per class: it evaluates every annotation
+            cached = tuple(_param_of(cls, f, hints[f.name]) for f in dataclasses.fields(cls))
             setattr(cls, "_params_cache", cached)  # noqa: B010 (a plain class attribute, not a field)
         return cached
 
@@ -198,12 +199,12 @@ def config_error(reward: str, exc: ValueError) -> RewardParamError:
     return RewardParamError(f"reward {reward!r}{', ' if text.startswith('parameter ') else ': '}{text}")
 
 
-def _param_of(cls: type, f: dataclasses.Field) -> Param:
-    """The :class:`Param` a config field declares (type from its annotation)."""
+def _param_of(cls: type, f: dataclasses.Field, annotation: Any) -> Param:
+    """The :class:`Param` a config field declares (type from its resolved ``annotation``)."""
     spec = dict(f.metadata.get(_PARAM_KEY) or {})
     if not spec:
         raise TypeError(f"{cls.__name__}.{f.name}: declare config fields with verifiers_core.option()")
-    kind, choices = _kind_of(typing.get_type_hints(cls)[f.name], f"{cls.__name__}.{f.name}")
+    kind, choices = _kind_of(annotation, f"{cls.__name__}.{f.name}")
     if spec["choices"] is None:
         spec["choices"] = choices
     return Param(f.name, kind, f.default, **spec)

@@ -20,8 +20,8 @@ import re
 from typing import Any
 
 from .cases import TestCase
+from .config import DEFAULT_TOLERANCE
 
-DEFAULT_TOLERANCE = 1e-6
 _SPACES = re.compile(r"(\s+)")
 _MAX_DEPTH = 100
 #: How judges' default validators spell non-finite numbers: nan, NaN, inf, -Inf, +infinity, ...

@@ -1,7 +1,6 @@
 """The parameters of ``code``, ``code_binary`` and ``code_format``, declared once.
 
-Light on purpose (the plugin module imports it to register): the core, the layout names and the
-float tolerance only.
+Light on purpose (the plugin module imports it to register): the core and the layout names only.
 
 >>> CodeConfig().timeout, CodeConfig(max_tests=3).max_tests
 (2.0, 3)
@@ -16,8 +15,10 @@ from typing import Literal
 
 from verifiers_core import THINK_OPENED, RewardConfig, option, option_from
 
-from .compare import DEFAULT_TOLERANCE
 from .layouts import AUTO
+
+#: Tolerance for floats in values and stdout (relative or absolute, see :mod:`verifiers_code.compare`).
+DEFAULT_TOLERANCE = 1e-6
 
 Language = Literal["python", "cpp"]
 
@@ -84,4 +85,4 @@ class CodeFormatConfig(SandboxConfig, BlockConfig):
     """``code_format``: the block, then the sandbox (which compiles C++ to check it)."""
 
 
-__all__ = ["BlockConfig", "CodeConfig", "CodeFormatConfig", "SandboxConfig", "TestsConfig"]
+__all__ = ["DEFAULT_TOLERANCE", "BlockConfig", "CodeConfig", "CodeFormatConfig", "SandboxConfig", "TestsConfig"]
