@@ -43,7 +43,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from verifiers_core.processes import usable_cpus
+from verifiers_core.processes import child_pids, usable_cpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -158,6 +158,38 @@ async def over_http(url: str, rows: list[dict], per_request: int, clients: int) 
     return elapsed
 
 
+class CpuMeter:
+    """CPU seconds used by process trees (their processes' user + system time, from ``/proc``)
+    between :meth:`start` and :meth:`stop`; processes replaced meanwhile count from their start."""
+
+    def __init__(self, *roots: int) -> None:
+        self.roots = roots
+        self.before: dict[int, float] = {}
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], list(self.roots)
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo += child_pids(pid)
+        return pids
+
+    @staticmethod
+    def _cpu(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def start(self) -> None:
+        self.before = {pid: self._cpu(pid) for pid in self._tree()}
+
+    def stop(self) -> float:
+        return sum(self._cpu(pid) - self.before.get(pid, 0.0) for pid in self._tree())
+
+
 def in_process(suite, rows: list[dict], per_request: int | None) -> float:
     start = time.perf_counter()
     if per_request is None:
@@ -190,17 +222,23 @@ def bench(reward: str, n: int, per_request: int, rounds: int, fresh: bool) -> di
         return make(n, seed=next(seeds)) if fresh else rows
 
     seconds = dict.fromkeys(paths, 0.0)
+    cpu = dict.fromkeys(paths, 0.0)  # CPU seconds of every process involved (this one included)
+    meter = CpuMeter(os.getpid())  # this process's tree: its own pools, the server, its scorers, theirs
     try:
         in_process(suite, rows, None)  # untimed: pools started (and, for repeated rows, caches warm)
         asyncio.run(over_http(server.url, rows, per_request, 8))
         for _ in range(rounds):
-            seconds[paths[0]] += in_process(suite, next_rows(), per_request)
-            seconds[paths[1]] += in_process(suite, next_rows(), None)
+            for path, per in zip(paths[:2], (per_request, None)):
+                meter.start()
+                seconds[path] += in_process(suite, next_rows(), per)
+                cpu[path] += meter.stop()
             for c, path in zip(CLIENTS, paths[2:]):
+                meter.start()
                 seconds[path] += asyncio.run(over_http(server.url, next_rows(), per_request, c))
+                cpu[path] += meter.stop()
     finally:
         server.stop()
-    return {path: rounds * n / s for path, s in seconds.items()}
+    return {path: (rounds * n / s, 1000 * cpu[path] / (rounds * n)) for path, s in seconds.items()}
 
 
 def main() -> int:
@@ -221,15 +259,23 @@ def main() -> int:
     for reward in ("accuracy", "code") if args.reward == "both" else (args.reward,):
         n = args.rows or (1024 if reward == "accuracy" else 512)
         for fresh in (True, False):
-            rates = bench(reward, n, args.rows_per_request, args.rounds, fresh)
-            baseline = max(
-                rates["in-process, one call per request"], rates["in-process, one call for all rows"]
+            measured = bench(reward, n, args.rows_per_request, args.rounds, fresh)
+            rates = {path: rate for path, (rate, _) in measured.items()}
+            best = max(
+                ("in-process, one call per request", "in-process, one call for all rows"), key=rates.get
             )
+            baseline = rates[best]
             kind = "new rows every pass" if fresh else "the same rows every pass (cache-bound)"
             print(f"\n{reward}: {n} rows x {args.rounds} rounds, {kind}")
-            for path, rate in rates.items():
+            for path, (rate, cpu_ms) in measured.items():
                 share = "" if path.startswith("in-process") else f"  {rate / baseline:6.1%} of in-process"
-                print(f"  {path:<36} {rate:9.1f} rows/s{share}")
+                print(f"  {path:<36} {rate:9.1f} rows/s  {cpu_ms:6.3f} ms CPU/row{share}")
+            http_cpu = measured["HTTP, 8 clients"][1]
+            print(
+                f"  CPU per row, every process: in-process {measured[best][1]:.3f} ms, HTTP at 8 clients "
+                f"{http_cpu:.3f} ms -> with every core busy, HTTP reaches at most "
+                f"{measured[best][1] / http_cpu:.1%} of the in-process rate"
+            )
             at8 = rates["HTTP, 8 clients"] / baseline
             goal = " (goal >= 85%)" if fresh else ""
             verdicts.append(f"{reward}, {kind}: HTTP at 8 clients = {at8:.1%} of the in-process rate{goal}")
