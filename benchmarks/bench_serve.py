@@ -43,7 +43,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from verifiers_core.processes import child_pids, usable_cpus
+from verifiers_core.processes import descendant_pids, usable_cpus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -167,12 +167,7 @@ class CpuMeter:
         self.before: dict[int, float] = {}
 
     def _tree(self) -> list[int]:
-        pids, todo = [], list(self.roots)
-        while todo:
-            pid = todo.pop()
-            pids.append(pid)
-            todo += child_pids(pid)
-        return pids
+        return [pid for root in self.roots for pid in (root, *descendant_pids(root))]
 
     @staticmethod
     def _cpu(pid: int) -> float:

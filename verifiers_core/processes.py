@@ -78,6 +78,33 @@ def child_pids(pid: int | None = None) -> list[int]:
     return found
 
 
+def descendant_pids(pid: int | None = None) -> list[int]:
+    """Every live process below ``pid`` (this process by default): children, their children, and so
+    on, from ``/proc``, whatever session or process group they started.
+
+    >>> import subprocess, time
+    >>> parent = subprocess.Popen(["sh", "-c", "sleep 30 & exec sleep 30"])  # a child with a child
+    >>> deadline = time.monotonic() + 10
+    >>> while not descendant_pids(parent.pid) and time.monotonic() < deadline:
+    ...     time.sleep(0.01)
+    >>> below = descendant_pids(parent.pid)
+    >>> len(below), parent.pid in descendant_pids()
+    (1, True)
+    >>> hard_kill(below[0]), parent.kill(), parent.wait()
+    (True, None, -9)
+    """
+    found: list[int] = []
+    seen: set[int] = set()
+    todo = [os.getpid() if pid is None else pid]
+    while todo:
+        for child in child_pids(todo.pop()):
+            if child not in seen:
+                seen.add(child)
+                found.append(child)
+                todo.append(child)
+    return found
+
+
 def hard_kill(pid: int, *, group: bool = False) -> bool:
     """Send ``SIGKILL`` to ``pid`` (to its process group when ``group``); whether it was sent.
 
@@ -333,6 +360,7 @@ __all__ = [
     "PerProcess",
     "ProcessHandle",
     "child_pids",
+    "descendant_pids",
     "encode_frame",
     "hard_kill",
     "read_frame",

@@ -1,8 +1,8 @@
 """Helpers for tests that interrupt a command: its process tree, and whether any of it is left.
 
 Only the tree of the process under test is watched (other work on the machine may run processes as
-uid 65534 too): descendants are collected while it runs, through ``/proc`` parent links, including
-the processes that started their own session (grading zygotes, sandboxes).
+uid 65534 too): descendants are collected while it runs, from ``/proc`` (``descendant_pids``),
+including the processes that started their own session (grading zygotes, sandboxes).
 """
 
 from __future__ import annotations
@@ -11,31 +11,12 @@ import os
 import time
 from collections.abc import Callable
 
-
-def _parents() -> dict[int, int]:
-    out = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    out[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
+from verifiers_core.processes import descendant_pids
 
 
 def descendants(pid: int) -> set[int]:
     """Every live descendant of ``pid`` (children, grandchildren, ...)."""
-    parents = _parents()
-    found: set[int] = set()
-    frontier = [pid]
-    while frontier:
-        current = frontier.pop()
-        for child, parent in parents.items():
-            if parent == current and child not in found:
-                found.add(child)
-                frontier.append(child)
-    return found
+    return set(descendant_pids(pid))
 
 
 def uid_of(pid: int) -> int | None:

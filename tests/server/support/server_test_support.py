@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from verifiers_core.processes import child_pids
+from verifiers_core.processes import descendant_pids
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -81,14 +81,7 @@ def free_port() -> int:
 
 def descendants(pid: int) -> set[int]:
     """Every live process below ``pid`` (from /proc; sessions and process groups do not matter)."""
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for kid in child_pids(todo.pop()):
-            if kid not in found:
-                found.add(kid)
-                todo.append(kid)
-    return found
+    return set(descendant_pids(pid))
 
 
 def cmdline(pid: int) -> str:
