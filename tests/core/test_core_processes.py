@@ -21,6 +21,7 @@ from verifiers_core.processes import (
     usable_cpus,
     write_frame,
 )
+from verifiers_core.testing import check_in_fork
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -130,29 +131,13 @@ def test_a_forked_child_forgets_the_parents_values_without_closing_them():
     registry = PerProcess(close=lambda value: (closed.append(value), value.close()))
     read_end, write_end = os.pipe()
     parent_value = registry.get("pipe", lambda: os.fdopen(os.dup(write_end), "wb", buffering=0))
-    held, release = threading.Event(), threading.Event()
 
-    def hold_the_lock() -> None:
-        with registry._lock:
-            held.set()
-            release.wait(10)
+    def child() -> bool:  # an empty registry, a lock that is free, the parent's value untouched
+        ok = registry.values() == [] and registry.get("pipe", lambda: "mine") == "mine"
+        registry.close_all()  # closes "mine" (a str: the close raises, swallowed), not the pipe
+        return ok and closed == ["mine"] and not parent_value.closed
 
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    assert held.wait(10)
-    pid = os.fork()
-    if pid == 0:  # the child: an empty registry, a lock that is free, the parent's value untouched
-        code = 1
-        try:
-            ok = registry.values() == [] and registry.get("pipe", lambda: "mine") == "mine"
-            registry.close_all()  # closes "mine" (a str: the close raises, swallowed), not the pipe
-            code = 0 if ok and closed == ["mine"] and not parent_value.closed else 2
-        finally:
-            os._exit(code)
-    release.set()
-    holder.join()
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    check_in_fork(child, holding=registry._lock)
     assert registry.get("pipe", list) is parent_value and not parent_value.closed
     parent_value.write(b"still usable")
     assert os.read(read_end, 100) == b"still usable"

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 from ..registry import Registry, set_registry
 from .contract import EDGE_COMPLETIONS, ContractReport, check_reward_contract
+from .forks import check_in_fork
 
 
 @contextmanager
@@ -55,6 +56,7 @@ def isolated_registry(*, strict: bool = True) -> Iterator[Registry]:
 
 
 __all__ = [
+    "check_in_fork",
     "EDGE_COMPLETIONS",
     "ContractReport",
     "check_reward_contract",

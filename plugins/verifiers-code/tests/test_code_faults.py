@@ -19,6 +19,7 @@ from verifiers_code.sandbox import pool as pool_module
 from verifiers_code.sandbox.pool import Limits, SandboxPool
 
 from verifiers_core.processes import child_pids
+from verifiers_core.testing import check_in_fork
 
 DOUBLE = json.dumps({"test_cases": [{"type": "stdin_stdout", "input": "21\n", "output": "42\n"}]})
 ANSWER = "```python\nprint(int(input()) * 2)\n```"
@@ -108,34 +109,17 @@ def test_the_shared_pool_survives_a_fork_while_its_lock_is_held():
     reward.__name__ = "code"
     assert reward(prompts=["p"], completions=[ANSWER], verification_info=[DOUBLE]) == [1.0]
     assert reward._pool is parent_pool
-    held, release = threading.Event(), threading.Event()
 
-    def hold_the_lock() -> None:
-        with pool_module._shared._lock:
-            held.set()
-            release.wait(10)
+    def child() -> bool:  # a DataLoader worker, say: its own pool, the parent's left alone
+        child_pool = pool_module.shared_pool(1, limits, "auto", True)
+        ok = child_pool is not parent_pool and child_pool.owned and not parent_pool.owned
+        ok = ok and reward(prompts=["p"], completions=[ANSWER], verification_info=[DOUBLE]) == [1.0]
+        ok = ok and reward._pool is child_pool
+        parent_pool.close()  # a no-op here: the parent's sandboxes are not the child's
+        child_pool.close()
+        return ok
 
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    held.wait(10)
-    pid = os.fork()
-    if pid == 0:  # the child: a DataLoader worker, say
-        code = 1
-        try:
-            signal.alarm(20)  # a deadlock on the inherited lock would hang here
-            child_pool = pool_module.shared_pool(1, limits, "auto", True)
-            ok = child_pool is not parent_pool and child_pool.owned and not parent_pool.owned
-            ok = ok and reward(prompts=["p"], completions=[ANSWER], verification_info=[DOUBLE]) == [1.0]
-            ok = ok and reward._pool is child_pool
-            parent_pool.close()  # a no-op here: the parent's sandboxes are not the child's
-            child_pool.close()
-            code = 0 if ok else 2
-        finally:
-            os._exit(code)
-    release.set()
-    holder.join()
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    check_in_fork(child, holding=pool_module._shared._lock)  # a deadlock on the lock would fail it
     # The parent's sandbox was neither used nor stopped by the child.
     assert parent_pool._workers[0].proc is not None and parent_pool._workers[0].proc.poll() is None
     assert reward(prompts=["p"], completions=[ANSWER], verification_info=[DOUBLE]) == [1.0]
