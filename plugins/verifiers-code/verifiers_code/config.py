@@ -85,4 +85,11 @@ class CodeFormatConfig(SandboxConfig, BlockConfig):
     """``code_format``: the block, then the sandbox (which compiles C++ to check it)."""
 
 
-__all__ = ["DEFAULT_TOLERANCE", "BlockConfig", "CodeConfig", "CodeFormatConfig", "SandboxConfig", "TestsConfig"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "BlockConfig",
+    "CodeConfig",
+    "CodeFormatConfig",
+    "SandboxConfig",
+    "TestsConfig",
+]
