@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from .errors import RewardParamError
-from .params import Param, bind_params
+from .params import Param, check_param_names
 
 ConfigT = TypeVar("ConfigT", bound="RewardConfig")
 
@@ -130,10 +130,11 @@ class RewardConfig:
         ...
         verifiers_core.errors.RewardParamError: reward 'repetition' has no parameter 'm'; its parameters: n
         """
-        bound = bind_params(reward, cls.params(), {**(given or {}), **params})
+        values = {**(given or {}), **params}
+        check_param_names(reward, cls.params(), values)
         try:
-            return cls(**bound)
-        except ValueError as exc:  # a check between fields (problem())
+            return cls(**values)  # __post_init__ coerces and checks each field, then problem()
+        except ValueError as exc:
             raise config_error(reward, exc) from None
 
     @classmethod

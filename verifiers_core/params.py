@@ -145,6 +145,33 @@ def _read_scalar(text: str) -> Any:
         return text
 
 
+def check_param_names(
+    reward: str,
+    params: Sequence[Param],
+    given: Mapping[str, Any],
+    *,
+    kind: str = "reward",
+    error: type[Exception] = RewardParamError,
+) -> None:
+    """Refuse a name in ``given`` that no parameter has, suggesting the closest one.
+
+    >>> check_param_names("overlong", [Param("max_length", int, 512)], {"max_len": 1})
+    Traceback (most recent call last):
+    ...
+    verifiers_core.errors.RewardParamError: reward 'overlong' has no parameter 'max_len' (did you mean 'max_length'?); its parameters: max_length
+    """
+    names = [p.name for p in params]
+    unknown = [k for k in given if k not in names]
+    if unknown:
+        import difflib
+
+        key = unknown[0]
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(names) or "none"
+        raise error(f"{kind} {reward!r} has no parameter {key!r}{hint}; its parameters: {known}")
+
+
 def bind_params(
     reward: str,
     params: Sequence[Param],
@@ -165,16 +192,7 @@ def bind_params(
     ...
     verifiers_core.errors.RewardParamError: reward 'overlong' has no parameter 'max_len' (did you mean 'max_length'?); its parameters: max_length
     """
-    import difflib
-
-    by_name = {p.name: p for p in params}
-    unknown = [k for k in given if k not in by_name]
-    if unknown:
-        key = unknown[0]
-        close = difflib.get_close_matches(key, list(by_name), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        known = ", ".join(by_name) or "none"
-        raise error(f"{kind} {reward!r} has no parameter {key!r}{hint}; its parameters: {known}")
+    check_param_names(reward, params, given, kind=kind, error=error)
     bound: dict[str, Any] = {}
     for p in params:
         if p.name not in given:

@@ -342,10 +342,11 @@ def read_frame(fd: int, *, deadline: float | None, max_bytes: int) -> Any:
 
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
     chunks, got = [], 0
+    poller = select.poll()  # not select(): a trainer may hold more than 1024 file descriptors
+    poller.register(fd, select.POLLIN)
     while got < n:
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic()) * 1000
+        if not poller.poll(left):
             raise FrameError("timeout", "no message within the deadline")
         chunk = os.read(fd, min(n - got, 1 << 20))
         if not chunk:

@@ -23,7 +23,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .config import RewardConfig, config_error
+from .config import RewardConfig
 from .dataset_registry import DatasetInfo, DatasetTable, GeneratedDataset, make_entry
 from .dataset_registry import generate as _generate_dataset
 from .errors import (
@@ -34,7 +34,7 @@ from .errors import (
     UnknownRewardError,
     VerifiersCoreError,
 )
-from .params import COMMON_PARAMS, Param, bind_params
+from .params import COMMON_PARAMS, Param, bind_params, check_param_names
 from .reward import CallableReward, Reward
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
@@ -395,15 +395,20 @@ class Registry:
         """
         entry = self.resolve(name)
         common = _common_params(entry)
-        bound = bind_params(entry.name, entry.params + common, params)
         # The common parameters are the core's, not the factory's: applied to the built reward.
-        shared = {p.name: bound.pop(p.name) for p in common}
+        config: RewardConfig | None = None
+        if entry.config is not None:  # the config checks its own fields, once, as it is built
+            check_param_names(entry.name, entry.params + common, params)
+            names = {p.name for p in common}
+            shared = bind_params(entry.name, common, {k: v for k, v in params.items() if k in names})
+            config = entry.config.build(entry.name, {k: v for k, v in params.items() if k not in names})
+            bound = {p.name: getattr(config, p.name) for p in entry.params}
+        else:
+            bound = bind_params(entry.name, entry.params + common, params)
+            shared = {p.name: bound.pop(p.name) for p in common}
         factory = _resolve_factory(entry)
         try:
-            if entry.config is not None:  # validated once, here; the constructor keeps it
-                reward = factory(_build_config(entry, bound))
-            else:
-                reward = factory(**bound)
+            reward = factory(config) if config is not None else factory(**bound)
         except VerifiersCoreError:
             raise
         except Exception as exc:
@@ -540,16 +545,6 @@ def _make_entry(
             raise TypeError(f"reward {name!r}: params must be verifiers_core.Param objects, got {p!r}")
     description = str(description or "").strip()
     return RewardEntry(name, plugin, factory, description, params, distribution, version, config)
-
-
-def _build_config(entry: RewardEntry, bound: dict[str, Any]) -> RewardConfig:
-    """The entry's config from parameters ``bind_params`` checked one by one; a check between
-    fields (:meth:`~verifiers_core.config.RewardConfig.problem`) fails here, naming the reward."""
-    assert entry.config is not None
-    try:
-        return entry.config(**bound)
-    except ValueError as exc:
-        raise config_error(entry.name, exc) from None
 
 
 def _common_params(entry: RewardEntry) -> tuple[Param, ...]:

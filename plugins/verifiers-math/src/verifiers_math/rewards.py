@@ -94,9 +94,10 @@ class CosineReward(AccuracyReward):
 
     __name__ = "cosine"
 
+    config: CosineConfig
+
     def __init__(self, config: CosineConfig | None = None, /, **params: Any) -> None:
         super().__init__(CosineConfig.resolve(self.__name__, config, params))
-        self.schedule: CosineConfig = self.config  # type: ignore[assignment]
 
     def length(self, text: str, ids: Sequence[int] | None) -> int:
         """Tokens in a completion: its ids when known, else estimated from its characters.
@@ -110,7 +111,7 @@ class CosineReward(AccuracyReward):
                 return len(ids)
             except TypeError:
                 pass
-        return math.ceil(len(text) / self.schedule.chars_per_token)
+        return math.ceil(len(text) / self.config.chars_per_token)
 
     def scale(self, correct: bool, length: int) -> float:
         """The cosine-scaled value for a verdict and a length.
@@ -119,7 +120,7 @@ class CosineReward(AccuracyReward):
         >>> r.scale(True, 0), r.scale(True, 10), r.scale(True, 99), r.scale(False, 0), r.scale(False, 10)
         (1.0, 0.5, 0.5, -1.0, -0.5)
         """
-        schedule = self.schedule
+        schedule = self.config
         progress = min(max(length, 0) / schedule.max_len, 1.0)
         weight = 0.5 * (1.0 + math.cos(math.pi * progress))
         if correct:
